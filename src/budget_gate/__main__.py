@@ -1,0 +1,3 @@
+from budget_gate.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Bytes to validated records with positions; every problem becomes a finding, never an exception."""

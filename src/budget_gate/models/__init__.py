@@ -1,0 +1,1 @@
+"""What the files mean: plans, estimates, usage reports, the variance summary and the config."""

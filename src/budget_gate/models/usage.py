@@ -1,0 +1,160 @@
+"""The developer-agent usage report: what one agent run actually spent.
+
+Token fields follow the OpenTelemetry GenAI meanings: prompt tokens include cache reads and
+writes, completion tokens include reasoning, total = prompt + completion.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from budget_gate.models.common import (
+    ArtifactModel,
+    Count,
+    Identifier,
+    NonNegativeNumber,
+    Phase,
+    SliceRef,
+    Timestamp,
+)
+
+CommitSha = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{7,64}$")]
+
+
+class RunStatus(StrEnum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    BLOCKED = "BLOCKED"
+
+
+class CostSource(StrEnum):
+    REPORTED = "reported"
+    COMPUTED = "computed"
+
+
+def _cache_within_prompt(cache_write: int, info: ValidationInfo, prefix: str) -> int:
+    prompt = info.data.get(f"{prefix}prompt_tokens")
+    cache_read = info.data.get(f"{prefix}cache_read_tokens")
+    if isinstance(prompt, int) and isinstance(cache_read, int) and cache_read + cache_write > prompt:
+        raise ValueError(
+            f"cache tokens ({cache_read} read + {cache_write} write) exceed prompt tokens "
+            f"({prompt}); prompt tokens include cache reads and writes, so raise "
+            f"{prefix}prompt_tokens or lower the cache counts"
+        )
+    return cache_write
+
+
+def _reasoning_within_completion(reasoning: int, info: ValidationInfo, prefix: str) -> int:
+    completion = info.data.get(f"{prefix}completion_tokens")
+    if isinstance(completion, int) and reasoning > completion:
+        raise ValueError(
+            f"reasoning tokens ({reasoning}) exceed completion tokens ({completion}); "
+            "completion tokens include reasoning"
+        )
+    return reasoning
+
+
+class ModelUsage(ArtifactModel):
+    model: str = Field(min_length=1, max_length=200)
+    provider: str | None = Field(default=None, max_length=100)
+    requests: Count | None = None
+    prompt_tokens: Count
+    completion_tokens: Count
+    cache_read_tokens: Count = 0
+    cache_write_tokens: Count = Field(default=0, validate_default=True)
+    reasoning_tokens: Count = Field(default=0, validate_default=True)
+    cost_usd: NonNegativeNumber | None = None
+
+    @field_validator("cache_write_tokens")
+    @classmethod
+    def _cache(cls, value: int, info: ValidationInfo) -> int:
+        return _cache_within_prompt(value, info, "")
+
+    @field_validator("reasoning_tokens")
+    @classmethod
+    def _reasoning(cls, value: int, info: ValidationInfo) -> int:
+        return _reasoning_within_completion(value, info, "")
+
+
+class PhaseUsage(ArtifactModel):
+    requests: Count = 0
+    prompt_tokens: Count = 0
+    completion_tokens: Count = 0
+    duration_seconds: NonNegativeNumber | None = None
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class UsageReport(ArtifactModel):
+    run_id: Identifier
+    plan_id: Identifier
+    slice_id: Identifier
+    agent_id: Identifier
+    actual_requests: Count
+    actual_prompt_tokens: Count
+    actual_completion_tokens: Count
+    actual_total_tokens: Count
+    duration_seconds: NonNegativeNumber
+    status: RunStatus
+    report_timestamp: Timestamp
+    provider: str | None = Field(default=None, max_length=100)
+    model: str | None = Field(default=None, max_length=200)
+    actual_cache_read_tokens: Count = 0
+    actual_cache_write_tokens: Count = Field(default=0, validate_default=True)
+    actual_reasoning_tokens: Count = Field(default=0, validate_default=True)
+    usage_by_model: list[ModelUsage] | None = None
+    actual_cost_usd: NonNegativeNumber | None = None
+    cost_source: CostSource | None = Field(default=None, validate_default=True)
+    phase: Phase | None = None
+    phases: dict[Phase, PhaseUsage] | None = None
+    commits: list[CommitSha] = Field(default_factory=list)
+    session_id: Identifier | None = None
+    tool_calls: Count | None = None
+    source_format: str | None = Field(default=None, max_length=50)
+
+    @field_validator("actual_total_tokens")
+    @classmethod
+    def _total(cls, value: int, info: ValidationInfo) -> int:
+        prompt = info.data.get("actual_prompt_tokens")
+        completion = info.data.get("actual_completion_tokens")
+        if isinstance(prompt, int) and isinstance(completion, int) and value != prompt + completion:
+            raise ValueError(
+                f"actual_total_tokens is {value} but prompt + completion is "
+                f"{prompt + completion}; set actual_total_tokens: {prompt + completion}"
+            )
+        return value
+
+    @field_validator("actual_cache_write_tokens")
+    @classmethod
+    def _cache(cls, value: int, info: ValidationInfo) -> int:
+        return _cache_within_prompt(value, info, "actual_")
+
+    @field_validator("actual_reasoning_tokens")
+    @classmethod
+    def _reasoning(cls, value: int, info: ValidationInfo) -> int:
+        return _reasoning_within_completion(value, info, "actual_")
+
+    @field_validator("phases")
+    @classmethod
+    def _one_phase_form(
+        cls, value: dict[Phase, PhaseUsage] | None, info: ValidationInfo
+    ) -> dict[Phase, PhaseUsage] | None:
+        if value is not None and info.data.get("phase") is not None:
+            raise ValueError("give either phase (one phase) or phases (a breakdown), not both")
+        return value
+
+    @field_validator("cost_source")
+    @classmethod
+    def _cost_has_source(cls, value: CostSource | None, info: ValidationInfo) -> CostSource | None:
+        if value is None and info.data.get("actual_cost_usd") is not None:
+            raise ValueError("actual_cost_usd needs cost_source: reported or computed")
+        return value
+
+    @property
+    def ref(self) -> SliceRef:
+        return SliceRef(plan_id=self.plan_id, slice_id=self.slice_id)

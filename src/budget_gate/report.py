@@ -1,0 +1,108 @@
+"""The Report: the one value every output (markdown, JSON, text, comment, check) is rendered from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from budget_gate.change import ScopeKind
+from budget_gate.findings import Finding
+from budget_gate.models.common import PlanStatus, SliceRef
+from budget_gate.models.config import Mode
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+
+
+class BreachLevel(StrEnum):
+    NONE = "none"
+    WARNING = "warning"
+    BREACH = "breach"
+
+
+class ScopeReason(StrEnum):
+    """Why a slice is in scope (§4); a slice may have several."""
+
+    PLAN_CHANGED = "plan-changed"
+    RECORD_CHANGED = "record-changed"
+    OWNED_PATH_CHANGED = "owned-path-changed"
+    TRAILER = "plan-slice-trailer"
+    AGENT_RUN = "agent-run"
+    AUDIT = "audit"
+
+
+@dataclass(frozen=True, slots=True)
+class RunCounts:
+    passed: int = 0
+    failed: int = 0
+    blocked: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.blocked
+
+    def __add__(self, other: RunCounts) -> RunCounts:
+        return RunCounts(
+            passed=self.passed + other.passed,
+            failed=self.failed + other.failed,
+            blocked=self.blocked + other.blocked,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Variance:
+    """Estimate vs actual for one slice or for the total. Estimates are None when missing;
+    ratios are None when the estimate is missing or zero."""
+
+    estimated_requests: int | None
+    estimated_tokens: int | None
+    actual_requests: int
+    actual_tokens: int
+    request_variance: int | None
+    token_variance: int | None
+    variance_ratio: float | None
+    request_variance_ratio: float | None
+    breach: BreachLevel = BreachLevel.NONE
+    drivers: tuple[str, ...] = ()
+    """What spent most when breached: `run <id>`, `agent <id>`, `model <name>` with shares."""
+
+
+@dataclass(frozen=True, slots=True)
+class SliceResult:
+    ref: SliceRef
+    title: str | None
+    status: PlanStatus
+    reasons: frozenset[ScopeReason]
+    variance: Variance
+    runs: RunCounts
+    plan_path: str
+    plan_line: int
+    estimate_path: str | None = None
+    estimate_line: int | None = None
+    run_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    label: str
+    applied: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    verdict: Verdict
+    mode: Mode
+    kind: ScopeKind
+    base: str | None
+    head: str | None
+    slices: tuple[SliceResult, ...]
+    findings: tuple[Finding, ...]
+    totals: Variance
+    total_runs: RunCounts
+    generated_at: datetime
+    waiver: Waiver | None = None
+    notes: tuple[str, ...] = field(default=())
+    """Caveats shown under the verdict (audit scope, API caps, cut detail)."""

@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 
 # The demo is built to fail the gate (exit 1) with a readable report; any other status is a bug.
 demo: $(STAMP)
-	@status=0; $(BIN)/budget-gate check --repo examples/demo --format markdown || status=$$?; \
-	echo; echo "budget-gate exited with status $$status (the demo is built to fail the gate: 1)"; \
+	@$(BIN)/budget-gate check --repo examples/demo --format markdown --output build/demo-report.md || true
+	@status=0; $(BIN)/budget-gate check --repo examples/demo --format text || status=$$?; \
+	echo; echo "The PR-comment version of this report is in build/demo-report.md."; \
+	echo "budget-gate exited with status $$status (the demo is built to fail the gate: 1)"; \
 	test $$status -eq 1
 
 test: $(STAMP)
@@ -27,8 +29,19 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy --strict src
 
+# Proves templates/ and config/ ship inside the wheel: install it into a fresh venv and run the
+# demo from another directory (exit 1 is the demo's expected failing verdict).
+wheel-check: $(STAMP)
+	rm -rf dist .wheel-venv
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
+	$(PYTHON) -m venv .wheel-venv
+	.wheel-venv/bin/pip install --quiet dist/*.whl
+	@demo=$$(pwd)/examples/demo; cd /tmp && status=0; \
+	$(CURDIR)/.wheel-venv/bin/budget-gate check --repo "$$demo" --format markdown > /tmp/wheel-demo.md || status=$$?; \
+	test $$status -eq 1 && grep -q "plan-budget-gate:report" /tmp/wheel-demo.md && echo "wheel-check: packaged templates and config work"
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .wheel-venv build dist .pytest_cache .mypy_cache .ruff_cache

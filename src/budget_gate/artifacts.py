@@ -23,6 +23,9 @@ class Sourced(Generic[RecordT]):
     field_lines: Mapping[str, int] = field(default_factory=dict)
     """Line of each top-level key of the record."""
 
+    item_lines: Mapping[str, int] = field(default_factory=dict)
+    """For plans: the line of each slice's entry under `slices:`, by slice_id."""
+
     def line_of(self, field_name: str) -> int:
         return self.field_lines.get(field_name, self.line)
 

@@ -1,4 +1,4 @@
-"""The Report: the one value every output (markdown, JSON, text, comment, check) is rendered from."""
+"""The Report: the one value every output (markdown, JSON, text, comment, check) renders."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from budget_gate.models.config import Mode
 
 
 class Verdict(StrEnum):
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a verdict, not a secret
     FAIL = "fail"
 
 

@@ -1,1 +1,1 @@
-"""Bytes to validated records with positions; every problem becomes a finding, never an exception."""
+"""Bytes to validated records with positions; every problem is a finding, never an exception."""

@@ -14,10 +14,11 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:+-]*$"
 Identifier = Annotated[
     str, Strict(), StringConstraints(min_length=1, max_length=128, pattern=ID_PATTERN)
 ]
-Count = Annotated[int, Strict(), Field(ge=0)]
-NonNegativeNumber = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# Bounded so a typo of extra digits is caught, not summed into a nonsense total.
+Count = Annotated[int, Strict(), Field(ge=0, le=10**15)]
+NonNegativeNumber = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 Timestamp = AwareDatetime
-Ratio = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
+Ratio = Annotated[float, Strict(), Field(gt=0, le=100, allow_inf_nan=False)]
 
 FULL_PLAN = "FULL_PLAN"
 

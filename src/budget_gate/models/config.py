@@ -49,7 +49,7 @@ class ArtifactPaths(ArtifactModel):
 # shell-style patterns against `Name <email>`.
 DEFAULT_AGENT_IDENTITIES: tuple[str, ...] = (
     "*<noreply@anthropic.com>",
-    "Claude*<*>",
+    "claude[bot] <*>",
     "*<*codex*@*>",
     "Codex*<*>",
     "Copilot*<*>",
@@ -62,6 +62,8 @@ DEFAULT_AGENT_IDENTITIES: tuple[str, ...] = (
     "Cursor Agent*<*>",
     "*<cursoragent@cursor.com>",
     "Aider*<*>",
+    "* (aider) <*>",
+    "google-labs-jules*<*>",
 )
 
 

@@ -47,7 +47,8 @@ class Plan(ArtifactModel):
         for item in self.slices:
             if item.slice_id in seen:
                 raise ValueError(
-                    f"slice_id {item.slice_id!r} appears twice in this plan; give each slice its own ID"
+                    f"slice_id {item.slice_id!r} appears twice in this plan; "
+                    "give each slice its own ID"
                 )
             seen.add(item.slice_id)
         return self

@@ -25,7 +25,7 @@ CommitSha = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{7,64}$")]
 
 
 class RunStatus(StrEnum):
-    PASS = "PASS"
+    PASS = "PASS"  # noqa: S105 - a run status, not a secret
     FAIL = "FAIL"
     BLOCKED = "BLOCKED"
 
@@ -38,7 +38,11 @@ class CostSource(StrEnum):
 def _cache_within_prompt(cache_write: int, info: ValidationInfo, prefix: str) -> int:
     prompt = info.data.get(f"{prefix}prompt_tokens")
     cache_read = info.data.get(f"{prefix}cache_read_tokens")
-    if isinstance(prompt, int) and isinstance(cache_read, int) and cache_read + cache_write > prompt:
+    if (
+        isinstance(prompt, int)
+        and isinstance(cache_read, int)
+        and cache_read + cache_write > prompt
+    ):
         raise ValueError(
             f"cache tokens ({cache_read} read + {cache_write} write) exceed prompt tokens "
             f"({prompt}); prompt tokens include cache reads and writes, so raise "

@@ -1,0 +1,135 @@
+"""Lookup tables over the loaded records, built once so every rule answers in O(1).
+
+Records are keyed by their IDs, never by where they live (§3), so rules ask the index
+"which estimates name IMP-1/S1" instead of walking files. Lists keep load order, which makes
+"the first record" well defined for duplicates.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from budget_gate.artifacts import Artifacts, Sourced
+from budget_gate.models.common import PlanStatus, SliceRef
+from budget_gate.models.estimate import EstimationRecord
+from budget_gate.models.plan import Plan, PlanSlice
+from budget_gate.models.usage import UsageReport
+
+MIN_SHA_PREFIX = 7
+"""Reports may list abbreviated commit SHAs, but never shorter than git's default."""
+
+
+@dataclass(frozen=True, slots=True)
+class SliceEntry:
+    """A slice together with the plan file that declares it."""
+
+    plan: Sourced[Plan]
+    slice_: PlanSlice
+
+    @property
+    def ref(self) -> SliceRef:
+        return self.plan.record.ref(self.slice_)
+
+    @property
+    def status(self) -> PlanStatus:
+        return self.plan.record.slice_status(self.slice_)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordIndex:
+    plans: Sequence[Sourced[Plan]]
+    estimates: Sequence[Sourced[EstimationRecord]]
+    reports: Sequence[Sourced[UsageReport]]
+    plans_by_id: Mapping[str, Sequence[Sourced[Plan]]]
+    slices_by_ref: Mapping[SliceRef, SliceEntry]
+    estimates_by_ref: Mapping[SliceRef, Sequence[Sourced[EstimationRecord]]]
+    reports_by_ref: Mapping[SliceRef, Sequence[Sourced[UsageReport]]]
+    reports_by_run: Mapping[str, Sequence[Sourced[UsageReport]]]
+    commits_by_prefix: Mapping[str, Sequence[str]]
+    """Lower-case SHAs listed in reports' `commits`, keyed by their first 7 characters."""
+
+    @classmethod
+    def build(cls, artifacts: Artifacts) -> RecordIndex:
+        """One pass over each record list. The first plan with an ID owns its slices."""
+        plans_by_id: dict[str, list[Sourced[Plan]]] = {}
+        slices_by_ref: dict[SliceRef, SliceEntry] = {}
+        for plan in artifacts.plans:
+            plans_by_id.setdefault(plan.record.plan_id, []).append(plan)
+            if len(plans_by_id[plan.record.plan_id]) > 1:
+                continue
+            for item in plan.record.effective_slices():
+                entry = SliceEntry(plan=plan, slice_=item)
+                slices_by_ref[entry.ref] = entry
+
+        estimates_by_ref: dict[SliceRef, list[Sourced[EstimationRecord]]] = {}
+        for estimate in artifacts.estimates:
+            estimates_by_ref.setdefault(estimate.record.ref, []).append(estimate)
+
+        reports_by_ref: dict[SliceRef, list[Sourced[UsageReport]]] = {}
+        reports_by_run: dict[str, list[Sourced[UsageReport]]] = {}
+        commits_by_prefix: dict[str, list[str]] = {}
+        for report in artifacts.reports:
+            reports_by_ref.setdefault(report.record.ref, []).append(report)
+            reports_by_run.setdefault(report.record.run_id, []).append(report)
+            for sha in report.record.commits:
+                lowered = sha.lower()
+                commits_by_prefix.setdefault(lowered[:MIN_SHA_PREFIX], []).append(lowered)
+
+        return cls(
+            plans=tuple(artifacts.plans),
+            estimates=tuple(artifacts.estimates),
+            reports=tuple(artifacts.reports),
+            plans_by_id=plans_by_id,
+            slices_by_ref=slices_by_ref,
+            estimates_by_ref=estimates_by_ref,
+            reports_by_ref=reports_by_ref,
+            reports_by_run=reports_by_run,
+            commits_by_prefix=commits_by_prefix,
+        )
+
+    def plan(self, plan_id: str) -> Sourced[Plan] | None:
+        """The first plan loaded with this ID (later ones are duplicates)."""
+        found = self.plans_by_id.get(plan_id)
+        return found[0] if found else None
+
+    def slice(self, ref: SliceRef) -> SliceEntry | None:
+        return self.slices_by_ref.get(ref)
+
+    def estimates_for(self, ref: SliceRef) -> Sequence[Sourced[EstimationRecord]]:
+        return self.estimates_by_ref.get(ref, ())
+
+    def estimate_for(self, ref: SliceRef) -> Sourced[EstimationRecord] | None:
+        """The estimate the numbers use: the first loaded (any others are duplicate findings)."""
+        found = self.estimates_by_ref.get(ref)
+        return found[0] if found else None
+
+    def reports_for(self, ref: SliceRef) -> Sequence[Sourced[UsageReport]]:
+        return self.reports_by_ref.get(ref, ())
+
+    def runs_for(self, ref: SliceRef) -> list[Sourced[UsageReport]]:
+        """The slice's reports counting each run once: a duplicated `run_id` is not spent twice."""
+        return [report for report in self.reports_for(ref) if self.is_first_of_run(report)]
+
+    def reports_for_run(self, run_id: str) -> Sequence[Sourced[UsageReport]]:
+        return self.reports_by_run.get(run_id, ())
+
+    def is_first_of_run(self, report: Sourced[UsageReport]) -> bool:
+        found = self.reports_by_run.get(report.record.run_id)
+        return found is not None and found[0] is report
+
+    def commit_is_reported(self, sha: str) -> bool:
+        """Whether any report lists this commit; either side may be an abbreviated SHA."""
+        wanted = sha.lower()
+        if len(wanted) < MIN_SHA_PREFIX:
+            return False
+        listed = self.commits_by_prefix.get(wanted[:MIN_SHA_PREFIX], ())
+        return any(wanted.startswith(item) or item.startswith(wanted) for item in listed)
+
+
+def did_you_mean(word: str, candidates: Collection[str]) -> str | None:
+    """The closest known ID, ignoring case, when one is close enough to be a typo."""
+    by_lower = {candidate.lower(): candidate for candidate in candidates}
+    close = difflib.get_close_matches(word.lower(), by_lower, n=1, cutoff=0.6)
+    return by_lower[close[0]] if close else None

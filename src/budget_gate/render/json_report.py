@@ -1,0 +1,145 @@
+"""The JSON report (`budget-gate check --format json`): the whole report, for machines.
+
+Keys are stable; lists are sorted (slices by plan and slice ID, findings worst first, then path,
+line, code and message), objects' keys alphabetically, so two runs on the same input give the same
+bytes. Nothing is cut. Unknown numbers are `null`.
+
+    {
+      "verdict": "pass" | "fail",
+      "mode": "enforce" | "observe",
+      "kind": "pull-request" | "release" | "audit",
+      "base": str | null,             # base commit or ref of the range
+      "head": str | null,
+      "generated_at": str,            # ISO 8601 with timezone
+      "waiver": {"label": str, "applied": bool} | null,
+      "notes": [str],                 # caveats: audit scope, API caps
+      "slices": [{
+        "plan_id": str, "slice_id": str, "title": str | null,
+        "status": "draft" | "approved" | "ready-for-build" | "in-progress" | "done" | "cancelled",
+        "reasons": [str],             # why in scope: plan-changed, record-changed, ... (sorted)
+        "estimate": {"requests": int | null, "tokens": int | null},
+        "actual": {"requests": int, "tokens": int},
+        "variance": {
+          "requests": int | null,     # actual - estimated
+          "tokens": int | null,       # actual total - estimated total
+          "ratio": float | null,      # tokens / estimated total; null when the estimate is 0
+          "request_ratio": float | null
+        },
+        "breach": "none" | "warning" | "breach",
+        "drivers": [str],             # what spent most when breached
+        "runs": {"pass": int, "fail": int, "blocked": int, "total": int},
+        "plan_path": str,
+        "estimate_path": str | null,
+        "run_ids": [str]
+      }],
+      "findings": [{
+        "code": str,                  # kebab-case finding code, e.g. "missing-estimate"
+        "severity": "error" | "warning" | "notice",
+        "message": str,
+        "path": str | null, "line": int | null,
+        "plan_id": str | null, "slice_id": str | null,
+        "field": str | null,          # the artifact field at fault, when there is one
+        "fix": str | null             # what to do about it
+      }],
+      "totals": {"estimate", "actual", "variance", "breach", "drivers", "runs"}  # as a slice's
+    }
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from budget_gate.findings import Finding
+from budget_gate.report import Report, RunCounts, SliceResult, Variance
+
+
+def _ratio(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _numbers(variance: Variance, runs: RunCounts) -> dict[str, Any]:
+    return {
+        "estimate": {
+            "requests": variance.estimated_requests,
+            "tokens": variance.estimated_tokens,
+        },
+        "actual": {"requests": variance.actual_requests, "tokens": variance.actual_tokens},
+        "variance": {
+            "requests": variance.request_variance,
+            "tokens": variance.token_variance,
+            "ratio": _ratio(variance.variance_ratio),
+            "request_ratio": _ratio(variance.request_variance_ratio),
+        },
+        "breach": variance.breach.value,
+        "drivers": list(variance.drivers),
+        "runs": {
+            "pass": runs.passed,
+            "fail": runs.failed,
+            "blocked": runs.blocked,
+            "total": runs.total,
+        },
+    }
+
+
+def _slice(result: SliceResult) -> dict[str, Any]:
+    return {
+        "plan_id": result.ref.plan_id,
+        "slice_id": result.ref.slice_id,
+        "title": result.title,
+        "status": result.status.value,
+        "reasons": sorted(reason.value for reason in result.reasons),
+        **_numbers(result.variance, result.runs),
+        "plan_path": result.plan_path,
+        "estimate_path": result.estimate_path,
+        "run_ids": list(result.run_ids),
+    }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "code": finding.code.value,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "path": finding.path,
+        "line": finding.line,
+        "plan_id": finding.plan_id,
+        "slice_id": finding.slice_id,
+        "field": finding.field,
+        "fix": finding.fix,
+    }
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """The report as plain JSON-ready data, in the documented shape."""
+    return {
+        "verdict": report.verdict.value,
+        "mode": report.mode.value,
+        "kind": report.kind.value,
+        "base": report.base,
+        "head": report.head,
+        "generated_at": report.generated_at.isoformat(),
+        "waiver": (
+            {"label": report.waiver.label, "applied": report.waiver.applied}
+            if report.waiver
+            else None
+        ),
+        "notes": list(report.notes),
+        "slices": [_slice(item) for item in sorted(report.slices, key=lambda item: item.ref)],
+        "findings": [
+            _finding(item)
+            for item in sorted(report.findings, key=lambda item: (*item.sort_key(), item.message))
+        ],
+        "totals": _numbers(report.totals, report.total_runs),
+    }
+
+
+def render_json(report: Report) -> str:
+    """`report_to_dict` as deterministic, human-diffable JSON text ending in a newline."""
+    return (
+        json.dumps(
+            report_to_dict(report), indent=2, ensure_ascii=False, sort_keys=True, allow_nan=False
+        )
+        + "\n"
+    )

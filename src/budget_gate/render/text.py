@@ -1,0 +1,89 @@
+"""The terminal report (`budget-gate check --format text`).
+
+Findings are printed compiler style, `path:line: severity code: message`, so editors and CI log
+viewers can jump to them. User strings are printed with control characters made visible: a
+usage report cannot move the cursor or recolour the terminal. Nothing is cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from budget_gate.render.escape import plain
+from budget_gate.render.numbers import count, signed_percent
+from budget_gate.render.prepare import prepare
+from budget_gate.render.view import Detail, FindingItem, ReportView, SliceRow, build_view
+from budget_gate.report import Report
+
+_HEADERS = ("SLICE", "STATUS", "ESTIMATE tok / req", "ACTUAL tok / req", "VARIANCE tok / req")
+_HEADERS_TAIL = ("RUNS P/F/B", "BREACH")
+_EVERYTHING = Detail(refs_per_stub=1_000_000_000, text_chars=1_000_000_000)
+
+
+def _cells(row: SliceRow) -> tuple[str, ...]:
+    v = row.variance
+    breach = row.breach if row.breach != "none" else "—"
+    if row.drivers:
+        breach += f" ({', '.join(plain(item) for item in row.drivers)})"
+    return (
+        plain(row.ref),
+        row.status or "",
+        f"{count(v.estimated_tokens)} / {count(v.estimated_requests)}",
+        f"{count(v.actual_tokens)} / {count(v.actual_requests)}",
+        f"{signed_percent(v.variance_ratio)} / {signed_percent(v.request_variance_ratio)}",
+        f"{row.runs.passed}/{row.runs.failed}/{row.runs.blocked}",
+        breach,
+    )
+
+
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[index]) for row in rows) for index in range(len(rows[0]))]
+    return [
+        "  "
+        + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def _finding_line(item: FindingItem) -> list[str]:
+    where = f"{plain(item.location)}: " if item.location else ""
+    subject = f"{plain(item.slice)}: " if item.slice else ""
+    lines = [f"{where}{item.severity} {item.code}: {subject}{plain(item.message)}"]
+    if item.fix:
+        lines.append(f"    fix: {plain(item.fix)}")
+    return lines
+
+
+def _header(view: ReportView) -> list[str]:
+    lines = [view.headline.text]
+    if view.waived:
+        lines.append(
+            f"Waived by the label {plain(view.waiver_label)}: findings do not fail the check."
+        )
+    if view.observe:
+        lines.append("Observe mode: errors are reported as warnings and never fail the check.")
+    lines.extend(f"note: {plain(note)}" for note in view.notes)
+    return lines
+
+
+def render_text(report: Report) -> str:
+    """The whole report as plain text for a terminal, ending in a newline."""
+    view = build_view(prepare(report), _EVERYTHING, links=None)
+    lines = _header(view)
+    slices = [*view.rows, *view.passing_rows]
+    if slices:
+        lines += ["", f"Slices in scope ({len(slices):,}):"]
+        lines += _table([(*_HEADERS, *_HEADERS_TAIL), *map(_cells, slices), _cells(view.totals)])
+    else:
+        lines += ["", "No plan slices are in scope for this change."]
+    if view.groups:
+        lines += ["", f"Findings ({view.findings_total:,}):"]
+        for group in view.groups:
+            for item in group.items:
+                lines += _finding_line(item)
+    if view.stubs:
+        lines += ["", "How to fix: paste these records (replace every null)."]
+        for stub in view.stubs:
+            target = f" -> {plain(stub.path_hint)}" if stub.path_hint else ""
+            lines += ["", f"# {plain(stub.title)}{target}", stub.yaml.rstrip("\n")]
+    return "\n".join(lines) + "\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from budget_gate.change import ScopeKind
@@ -106,3 +106,8 @@ class Report:
     waiver: Waiver | None = None
     notes: tuple[str, ...] = field(default=())
     """Caveats shown under the verdict (audit scope, API caps, cut detail)."""
+
+
+def utc_stamp(moment: datetime) -> str:
+    """`2026-11-25T16:56:47Z`: the one timestamp format the gate writes (no microseconds)."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -52,7 +52,7 @@ import math
 from typing import Any
 
 from budget_gate.findings import Finding
-from budget_gate.report import Report, RunCounts, SliceResult, Variance
+from budget_gate.report import Report, RunCounts, SliceResult, Variance, utc_stamp
 
 
 def _ratio(value: float | None) -> float | None:
@@ -119,7 +119,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "kind": report.kind.value,
         "base": report.base,
         "head": report.head,
-        "generated_at": report.generated_at.isoformat(),
+        "generated_at": utc_stamp(report.generated_at),
         "waiver": (
             {"label": report.waiver.label, "applied": report.waiver.applied}
             if report.waiver

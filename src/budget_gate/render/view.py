@@ -20,7 +20,7 @@ from budget_gate.render.escape import md_code, shorten, trusted
 from budget_gate.render.links import LinkContext
 from budget_gate.render.numbers import plural
 from budget_gate.render.prepare import Prepared, StubSpec, allot
-from budget_gate.report import Report, RunCounts, SliceResult, Variance, Verdict
+from budget_gate.report import Report, RunCounts, SliceResult, Variance, Verdict, utc_stamp
 from budget_gate.stubs import estimates_stub, usage_report_stub
 
 SEVERITY_ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.NOTICE: "ℹ️"}
@@ -208,7 +208,7 @@ def _stub(spec: StubSpec, report: Report, detail: Detail, short: _Shortener) -> 
     if spec.kind is FindingCode.MISSING_ESTIMATE:
         path = f"{spec.plan_dir}/estimation.yaml" if spec.plan_dir else None
         refs = spec.refs[: max(1, detail.refs_per_stub)]
-        text = estimates_stub(refs, now_iso=report.generated_at.isoformat())
+        text = estimates_stub(refs, now_iso=utc_stamp(report.generated_at))
         if len(refs) < len(spec.refs):
             text += f"# … {len(spec.refs) - len(refs):,} more slices of this plan need one too\n"
         title = f"Missing estimate for {names}"

@@ -1,0 +1,60 @@
+"""`budget-gate check`: the gate for a change (or an audit of every slice)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+
+from budget_gate.commands.output import emit
+from budget_gate.gate import CheckOutcome, CheckRequest, run_check
+from budget_gate.models.config import Mode
+from budget_gate.render.json_report import render_json
+from budget_gate.render.markdown import render_markdown
+from budget_gate.render.text import render_text
+from budget_gate.report import Verdict
+
+EXIT_PASS, EXIT_FAIL = 0, 1
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = commands.add_parser("check", help="judge the slices a change touches (the gate)")
+    check.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
+    check.add_argument("--base", help="base ref; without it every slice is audited")
+    check.add_argument("--head", help="head ref (default: the working tree)")
+    check.add_argument("--config", help="config file in the repository")
+    check.add_argument(
+        "--format", choices=("markdown", "json", "text"), default="text", help="report format"
+    )
+    check.add_argument("--output", type=Path, help="write the report here instead of stdout")
+    check.add_argument(
+        "--label", action="append", default=[], help="a PR label (repeatable; waiver label waives)"
+    )
+    check.add_argument("--mode", choices=[mode.value for mode in Mode], help="override config mode")
+    check.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    request = CheckRequest(
+        repo=args.repo,
+        base=args.base,
+        head=args.head,
+        config_path=args.config,
+        labels=frozenset(args.label),
+        mode=Mode(args.mode) if args.mode else None,
+    )
+    outcome = run_check(request, now=datetime.now(UTC))
+    emit(render(outcome, args.format), args.output)
+    return EXIT_FAIL if outcome.report.verdict is Verdict.FAIL else EXIT_PASS
+
+
+def render(outcome: CheckOutcome, output_format: str) -> str:
+    if output_format == "json":
+        return render_json(outcome.report)
+    if output_format == "markdown":
+        return render_markdown(
+            outcome.report,
+            template_dir=outcome.template_dir,
+            max_chars=outcome.config.limits.max_comment_chars,
+        )
+    return render_text(outcome.report)

@@ -1,0 +1,20 @@
+"""`budget-gate init`: a starter config and example plan."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from budget_gate.scaffold import write_init
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = commands.add_parser("init", help="write a config and an example plan (never overwrites)")
+    init.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
+    init.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    for line in write_init(args.repo):
+        print(line)
+    return 0

@@ -1,0 +1,19 @@
+"""Writing a command's result to stdout or a file, with errors a user can act on."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from budget_gate.errors import GateError
+
+
+def emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise GateError(f"cannot write {output}: {error.strerror}") from error

@@ -38,7 +38,7 @@ def test_keys_are_exactly_the_documented_ones() -> None:
 def test_values() -> None:
     data = report_to_dict(failing_report())
     assert (data["verdict"], data["mode"], data["kind"]) == ("fail", "enforce", "pull-request")
-    assert data["generated_at"] == "2025-03-14T09:26:53+00:00"
+    assert data["generated_at"] == "2025-03-14T09:26:53Z"
     assert data["waiver"] == {"label": "budget-gate:waive", "applied": False}
     by_ref = {(item["plan_id"], item["slice_id"]): item for item in data["slices"]}
     breached = by_ref[("IMP-COST-01", "S2")]

@@ -10,16 +10,19 @@ from test_render_samples import failing_report, huge_report_for_json, variance
 
 TOP_KEYS = {
     "verdict", "mode", "kind", "base", "head", "generated_at", "waiver", "notes",
-    "slices", "findings", "totals",
+    "slices", "findings", "totals", "price_data",
 }  # fmt: skip
 SLICE_KEYS = {
     "plan_id", "slice_id", "title", "status", "reasons", "estimate", "actual", "variance",
     "breach", "drivers", "runs", "plan_path", "estimate_path", "run_ids",
+    "requests_lower_bound", "cost", "phase_budget",
 }  # fmt: skip
 FINDING_KEYS = {
     "code", "severity", "message", "path", "line", "plan_id", "slice_id", "field", "fix",
 }  # fmt: skip
-NUMBER_KEYS = {"estimate", "actual", "variance", "breach", "drivers", "runs"}
+NUMBER_KEYS = {
+    "estimate", "actual", "requests_lower_bound", "variance", "cost", "breach", "drivers", "runs",
+}  # fmt: skip
 
 
 def test_keys_are_exactly_the_documented_ones() -> None:
@@ -32,6 +35,9 @@ def test_keys_are_exactly_the_documented_ones() -> None:
     assert set(first["estimate"]) == {"requests", "tokens"}
     assert set(first["actual"]) == {"requests", "tokens"}
     assert set(first["variance"]) == {"requests", "tokens", "ratio", "request_ratio"}
+    assert set(first["cost"]) == {
+        "estimated_usd", "actual_usd", "computed_usd", "variance_usd", "ratio",
+    }  # fmt: skip
     assert set(first["runs"]) == {"pass", "fail", "blocked", "total"}
 
 

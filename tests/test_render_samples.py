@@ -14,10 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from budget_gate.budgets import assess_budget
 from budget_gate.change import ScopeKind
 from budget_gate.findings import Finding, FindingCode, Severity
-from budget_gate.models.common import PlanStatus, SliceRef
+from budget_gate.load.phase_budgets import shipped_phase_budgets
+from budget_gate.models.common import Complexity, Importance, Phase, PlanStatus, SliceRef
 from budget_gate.models.config import Mode
+from budget_gate.models.estimate import EstimationMethod, EstimationRecord, PhaseEstimate
+from budget_gate.models.plan import Plan, PlanSlice
+from budget_gate.models.usage import PhaseUsage, RunStatus, UsageReport
 from budget_gate.render.json_report import render_json
 from budget_gate.render.links import LinkContext
 from budget_gate.render.markdown import render_markdown
@@ -315,8 +320,139 @@ def huge_report_for_json() -> Report:
     return replace(failing_report(), findings=findings)
 
 
+def costs_report() -> Report:
+    """Costs known: cost columns, an agent's reported cost beside the computed one, a request
+    count that is only a lower bound, an unpriced model's notice and the price data's name."""
+    report = failing_report()
+    costs = {
+        "S1": {"estimated_cost_usd": 1.08, "actual_cost_usd": 0.73, "computed_cost_usd": 0.73},
+        "S2": {
+            "estimated_cost_usd": 0.6,
+            "actual_cost_usd": 2.35,
+            "computed_cost_usd": 2.1,
+            "requests_lower_bound": True,
+        },
+        "S3": {"actual_cost_usd": 0.0042, "computed_cost_usd": 0.0042},
+    }
+    slices = tuple(
+        replace(item, variance=_with_costs(item.variance, **costs.get(item.ref.slice_id, {})))
+        for item in report.slices
+    )
+    unpriced = Finding.of(
+        FindingCode.UNPRICED_MODEL,
+        "genai-prices 0.2.3 has no price for model acme-coder-7b-ft (provider openai), so the "
+        "cost of run run-11 (IMP-COST-01/S4) is shown as n/a.",
+        path="plans/imp-cost-01/usage/run-11.yaml",
+        line=6,
+        plan_id="IMP-COST-01",
+        slice_id="S4",
+        field="model",
+    )
+    totals = _with_costs(
+        report.totals,
+        estimated_cost_usd=1.68,
+        actual_cost_usd=3.0842,
+        computed_cost_usd=2.8342,
+        requests_lower_bound=True,
+    )
+    return replace(
+        report,
+        slices=slices,
+        totals=totals,
+        findings=(*report.findings, unpriced),
+        price_data="genai-prices 0.2.3",
+    )
+
+
+def _with_costs(numbers: Variance, **costs: float | bool) -> Variance:
+    estimated = costs.get("estimated_cost_usd")
+    actual = costs.get("actual_cost_usd")
+    difference = None if estimated is None or actual is None else round(actual - estimated, 6)
+    return replace(
+        numbers,
+        **costs,  # type: ignore[arg-type]
+        cost_variance_usd=difference,
+        cost_variance_ratio=None
+        if difference is None or not estimated
+        else round(difference / estimated, 4),
+    )
+
+
+def phases_report() -> Report:
+    """Phase budgets (§6.3): S2 past its stop-loss in IMPLEMENT with spend in no phase, S1 done
+    and allowed to complete, both computed by the real calculator from the shipped config."""
+    report = failing_report()
+    plan = Plan(
+        plan_id="IMP-COST-01",
+        status=PlanStatus.IN_PROGRESS,
+        complexity=Complexity.LARGE,
+        importance=Importance.HIGH,
+        slices=[PlanSlice(slice_id="S1"), PlanSlice(slice_id="S2")],
+    )
+
+    def phased(slice_id: str, **tokens: int) -> EstimationRecord:
+        return EstimationRecord(
+            plan_id="IMP-COST-01",
+            slice_id=slice_id,
+            estimated_requests=20,
+            estimated_prompt_tokens=sum(tokens.values()),
+            estimated_completion_tokens=0,
+            estimation_method=EstimationMethod.HEURISTIC,
+            estimation_owner="maria",
+            estimation_timestamp=NOW,
+            phases={
+                Phase(name): PhaseEstimate(requests=5, prompt_tokens=n)
+                for name, n in tokens.items()
+            },
+        )
+
+    def run(slice_id: str, tokens: int, **phases: tuple[int, float | None]) -> UsageReport:
+        return UsageReport(
+            run_id=f"run-{slice_id.lower()}",
+            plan_id="IMP-COST-01",
+            slice_id=slice_id,
+            agent_id="claude-code",
+            actual_requests=12,
+            actual_prompt_tokens=tokens,
+            actual_completion_tokens=0,
+            actual_total_tokens=tokens,
+            duration_seconds=900,
+            status=RunStatus.PASS,
+            report_timestamp=NOW,
+            phases={
+                Phase(name): PhaseUsage(requests=6, prompt_tokens=n, duration_seconds=seconds)
+                for name, (n, seconds) in phases.items()
+            },
+        )
+
+    budgets = {
+        "S1": assess_budget(
+            plan=plan,
+            slice_=plan.slices[0],
+            done=True,
+            estimate=phased("S1", PLAN=20_000, IMPLEMENT=20_000),
+            reports=[run("S1", 40_000, PLAN=(31_000, 240.0), IMPLEMENT=(9_000, 600.0))],
+            budgets=shipped_phase_budgets(),
+        ),
+        "S2": assess_budget(
+            plan=plan,
+            slice_=plan.slices[1],
+            done=False,
+            estimate=phased("S2", THINK=30_000, IMPLEMENT=50_000),
+            reports=[run("S2", 150_000, THINK=(40_000, None), IMPLEMENT=(100_000, 700.0))],
+            budgets=shipped_phase_budgets(),
+        ),
+    }
+    slices = tuple(
+        replace(item, phase_budget=budgets.get(item.ref.slice_id)) for item in report.slices
+    )
+    return replace(report, slices=slices)
+
+
 SAMPLES: dict[str, Callable[[], Report]] = {
     "passing": passing_report,
+    "phases": phases_report,
+    "costs": costs_report,
     "failing": failing_report,
     "observe": observe_report,
     "waived": waived_report,

@@ -39,6 +39,10 @@ class Artifacts:
     reports: list[Sourced[UsageReport]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     files_read: int = 0
+    base_estimates: list[Sourced[EstimationRecord]] | None = None
+    """For a pull request, the records of its changed artifact files as they were at the merge
+    base, so scope can tell an edited or deleted record from its untouched neighbours."""
+    base_reports: list[Sourced[UsageReport]] | None = None
 
     def extend(self, other: Artifacts) -> None:
         self.plans.extend(other.plans)

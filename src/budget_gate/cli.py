@@ -13,14 +13,24 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from budget_gate import __version__
-from budget_gate.commands import check, init, schema
+from budget_gate.commands import (
+    action,
+    check,
+    estimate,
+    history,
+    import_usage,
+    init,
+    publish,
+    release,
+    schema,
+)
 from budget_gate.errors import GateError
 from budget_gate.git import GitError
 from budget_gate.render.environment import TemplateProblem
 
 EXIT_CANNOT_JUDGE = 2
 
-COMMANDS = (check, schema, init)
+COMMANDS = (check, schema, init, release, action, publish, estimate, import_usage, history)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -33,6 +33,7 @@ class FindingCode(StrEnum):
     VARIANCE_BREACH = "variance-breach"
     STOP_LOSS = "stop-loss"
     WORK_ON_UNAPPROVED_SLICE = "work-on-unapproved-slice"
+    UNPRICED_MODEL = "unpriced-model"
 
 
 DEFAULT_SEVERITY: dict[FindingCode, Severity] = {
@@ -48,6 +49,7 @@ DEFAULT_SEVERITY: dict[FindingCode, Severity] = {
     FindingCode.VARIANCE_BREACH: Severity.WARNING,
     FindingCode.STOP_LOSS: Severity.ERROR,
     FindingCode.WORK_ON_UNAPPROVED_SLICE: Severity.WARNING,
+    FindingCode.UNPRICED_MODEL: Severity.NOTICE,
 }
 
 

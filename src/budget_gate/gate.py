@@ -5,20 +5,24 @@ This is shell code (git, files); the judging itself is the pure `judge.judge`.
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from budget_gate.change import Change, ScopeKind
 from budget_gate.errors import ConfigError, GateError
 from budget_gate.findings import Finding, Severity
-from budget_gate.git import GitRepo, GitTreeSource
+from budget_gate.git import GitError, GitRepo, GitTreeSource
 from budget_gate.judge import judge
 from budget_gate.load.records import load_config
 from budget_gate.load.repository import load_artifacts
 from budget_gate.load.source import FileSource
 from budget_gate.load.worktree import WorktreeSource
 from budget_gate.models.config import DEFAULT_CONFIG_PATH, GateConfig, Mode
+from budget_gate.pricing import GenaiPrices
 from budget_gate.report import Report
 
 AUDIT_NOTE = (
@@ -35,6 +39,12 @@ class CheckRequest:
     config_path: str | None = None
     labels: frozenset[str] = frozenset()
     mode: Mode | None = None
+    config_ref: str | None = None
+    """Read the config and templates from this commit instead of the head being judged: the
+    base branch under `pull_request_target`, so a pull request cannot loosen its own gate."""
+    change: Change | None = None
+    """A change already listed elsewhere (the GitHub API, when the clone lacks the history);
+    artifacts are then read from `head` when the clone has it, else from the working tree."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,26 +55,38 @@ class Workspace:
     source: FileSource
     config: GateConfig
     config_findings: tuple[Finding, ...]
+    base_source: FileSource | None = None
+    """A pull request's merge base, where the old versions of changed artifact files are."""
 
 
 def open_workspace(request: CheckRequest) -> Workspace:
     if not request.repo.is_dir():
         raise GateError(f"--repo {request.repo} is not a directory")
-    change, source = _change_and_source(request)
-    config, findings = read_config(source, request.config_path)
+    change, source, base_source = _change_and_source(request)
+    config, findings = read_config(_config_source(request, source), request.config_path)
     if request.mode is not None:
         config = config.model_copy(update={"mode": request.mode})
-    return Workspace(change=change, source=source, config=config, config_findings=findings)
+    return Workspace(
+        change=change,
+        source=source,
+        config=config,
+        config_findings=findings,
+        base_source=base_source,
+    )
 
 
-def _change_and_source(request: CheckRequest) -> tuple[Change, FileSource]:
+def _change_and_source(request: CheckRequest) -> tuple[Change, FileSource, FileSource | None]:
+    """The change, the source of its (head) files and, for a pull request, its merge base."""
+    if request.change is not None:
+        return request.change, _listed_change_source(request), None
     if request.base is None:
         if request.head is not None:
             repo = _git(request.repo)
             audited = repo.resolve(request.head)
             change = Change(kind=ScopeKind.AUDIT, head=audited, notes=(AUDIT_NOTE,))
-            return change, GitTreeSource(repo, audited)
-        return Change(kind=ScopeKind.AUDIT, notes=(AUDIT_NOTE,)), WorktreeSource(request.repo)
+            return change, GitTreeSource(repo, audited), None
+        change = Change(kind=ScopeKind.AUDIT, notes=(AUDIT_NOTE,))
+        return change, WorktreeSource(request.repo), None
     repo = _git(request.repo)
     base = repo.resolve(request.base)
     head = repo.resolve(request.head) if request.head is not None else None
@@ -76,7 +98,8 @@ def _change_and_source(request: CheckRequest) -> tuple[Change, FileSource]:
         commits=repo.commits(base, head or repo.resolve("HEAD")),
     )
     source: FileSource = GitTreeSource(repo, head) if head else WorktreeSource(request.repo)
-    return change, source
+    merge_base = repo.merge_base(base, head or "HEAD")
+    return change, source, GitTreeSource(repo, merge_base)
 
 
 def _git(root: Path) -> GitRepo:
@@ -85,6 +108,14 @@ def _git(root: Path) -> GitRepo:
         raise GateError(
             f"{root} is not a git repository, so --base/--head cannot be used; "
             "run without them to audit every slice"
+        )
+    top = repo.top_level()
+    if top != repo.root:
+        # git reports paths from the top level; reading plans from a subdirectory would miss
+        # every change and pass silently.
+        raise GateError(
+            f"--repo {root} is inside the git repository {top} but is not its top level; "
+            f"run the gate with --repo {top} (artifact globs and slice paths are relative to it)"
         )
     return repo
 
@@ -102,7 +133,8 @@ def read_config(source: FileSource, path: str | None) -> tuple[GateConfig, tuple
     if config is None:
         errors = [item for item in findings if item.severity is Severity.ERROR] or findings
         first = errors[0]
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        extra = len(errors) - 1
+        more = f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
         fix = f"; {first.fix}" if first.fix else ""
         raise ConfigError(f"config {first.location or wanted}: {first.message}{fix}{more}")
     return config, tuple(findings)
@@ -118,7 +150,12 @@ class CheckOutcome:
 
 def run_check(request: CheckRequest, *, now: datetime) -> CheckOutcome:
     workspace = open_workspace(request)
-    artifacts = load_artifacts(workspace.source, config=workspace.config, change=workspace.change)
+    artifacts = load_artifacts(
+        workspace.source,
+        config=workspace.config,
+        change=workspace.change,
+        base_source=workspace.base_source,
+    )
     artifacts.findings.extend(workspace.config_findings)
     report = judge(
         change=workspace.change,
@@ -126,11 +163,18 @@ def run_check(request: CheckRequest, *, now: datetime) -> CheckOutcome:
         config=workspace.config,
         labels=request.labels,
         now=now,
+        prices=GenaiPrices(),
     )
     return CheckOutcome(
         report=report,
         config=workspace.config,
-        template_dir=template_directory(request.repo, workspace.config),
+        template_dir=(
+            template_directory(request.repo, workspace.config)
+            if request.config_ref is None
+            else templates_at(
+                GitTreeSource(_git(request.repo), request.config_ref), workspace.config
+            )
+        ),
     )
 
 
@@ -146,3 +190,46 @@ def template_directory(repo: Path, config: GateConfig) -> Path | None:
             "repository; point it at a folder of .md.j2 files in the repository"
         )
     return directory
+
+
+def _config_source(request: CheckRequest, head_source: FileSource) -> FileSource:
+    if request.config_ref is None:
+        return head_source
+    return GitTreeSource(_git(request.repo), request.config_ref)
+
+
+def _listed_change_source(request: CheckRequest) -> FileSource:
+    """The head commit's files when the clone has them, else the working tree."""
+    repo = GitRepo(request.repo)
+    if request.head is not None and repo.is_repository():
+        try:
+            return GitTreeSource(repo, request.head)
+        except GitError:
+            pass
+    return WorktreeSource(request.repo)
+
+
+def templates_at(source: FileSource, config: GateConfig) -> Path | None:
+    """The config's template directory copied out of a commit into a temporary directory.
+
+    The files are data: they are only ever rendered in the template sandbox.
+    """
+    if config.templates.directory is None:
+        return None
+    prefix = config.templates.directory.strip("/") + "/"
+    paths = [path for path in source.list_paths() if path.startswith(prefix)]
+    if not paths:
+        raise ConfigError(
+            f"templates.directory {config.templates.directory!r} has no files in the commit the "
+            "config is read from; commit the templates to the base branch or remove the setting"
+        )
+    target = Path(tempfile.mkdtemp(prefix="budget-gate-templates-"))
+    atexit.register(shutil.rmtree, target, True)
+    for path, result in source.read_many(paths, max_bytes=config.limits.max_file_bytes).items():
+        relative = PurePosixPath(path[len(prefix) :])
+        if result.data is None or ".." in relative.parts:
+            continue  # a symlink or an oversized file is no template
+        destination = target.joinpath(*relative.parts)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(result.data)
+    return target

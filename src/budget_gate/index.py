@@ -8,6 +8,7 @@ Records are keyed by their IDs, never by where they live (§3), so rules ask the
 from __future__ import annotations
 
 import difflib
+import operator
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,59 @@ class SliceEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanTable:
+    """The slices the plans declare, built in one pass and shared by scope and the rules.
+
+    With 20,000 slices this pass is a good part of a pull request's cost, and one run needs it
+    several times for the same plans (scope is computed while reading, then when judging), so
+    the last table is kept and reused while the plans are the very same (frozen) records.
+    """
+
+    plans: tuple[Sourced[Plan], ...]
+    plans_by_id: Mapping[str, Sequence[Sourced[Plan]]]
+    slices_by_ref: Mapping[SliceRef, SliceEntry]
+    """The first plan with an ID owns its slices."""
+    known: frozenset[SliceRef]
+    """Every slice any plan declares (a duplicate plan's too)."""
+
+    @classmethod
+    def of(cls, plans: Sequence[Sourced[Plan]]) -> PlanTable:
+        last = _last_table[0] if _last_table else None
+        if last is not None and last._is_for(plans):
+            return last
+        table = cls._build(plans)
+        _last_table[:] = [table]
+        return table
+
+    @classmethod
+    def _build(cls, plans: Sequence[Sourced[Plan]]) -> PlanTable:
+        plans_by_id: dict[str, list[Sourced[Plan]]] = {}
+        slices_by_ref: dict[SliceRef, SliceEntry] = {}
+        known: set[SliceRef] = set()
+        for plan in plans:
+            record = plan.record
+            same_id = plans_by_id.setdefault(record.plan_id, [])
+            same_id.append(plan)
+            for item in record.effective_slices():
+                ref = record.ref(item)
+                known.add(ref)
+                if len(same_id) == 1:
+                    slices_by_ref[ref] = SliceEntry(plan=plan, slice_=item)
+        return cls(
+            plans=tuple(plans),
+            plans_by_id=plans_by_id,
+            slices_by_ref=slices_by_ref,
+            known=frozenset(known),
+        )
+
+    def _is_for(self, plans: Sequence[Sourced[Plan]]) -> bool:
+        return len(plans) == len(self.plans) and all(map(operator.is_, plans, self.plans))
+
+
+_last_table: list[PlanTable] = []
+
+
+@dataclass(frozen=True, slots=True)
 class RecordIndex:
     plans: Sequence[Sourced[Plan]]
     estimates: Sequence[Sourced[EstimationRecord]]
@@ -53,15 +107,7 @@ class RecordIndex:
     @classmethod
     def build(cls, artifacts: Artifacts) -> RecordIndex:
         """One pass over each record list. The first plan with an ID owns its slices."""
-        plans_by_id: dict[str, list[Sourced[Plan]]] = {}
-        slices_by_ref: dict[SliceRef, SliceEntry] = {}
-        for plan in artifacts.plans:
-            plans_by_id.setdefault(plan.record.plan_id, []).append(plan)
-            if len(plans_by_id[plan.record.plan_id]) > 1:
-                continue
-            for item in plan.record.effective_slices():
-                entry = SliceEntry(plan=plan, slice_=item)
-                slices_by_ref[entry.ref] = entry
+        table = PlanTable.of(artifacts.plans)
 
         estimates_by_ref: dict[SliceRef, list[Sourced[EstimationRecord]]] = {}
         for estimate in artifacts.estimates:
@@ -78,11 +124,11 @@ class RecordIndex:
                 commits_by_prefix.setdefault(lowered[:MIN_SHA_PREFIX], []).append(lowered)
 
         return cls(
-            plans=tuple(artifacts.plans),
+            plans=table.plans,
             estimates=tuple(artifacts.estimates),
             reports=tuple(artifacts.reports),
-            plans_by_id=plans_by_id,
-            slices_by_ref=slices_by_ref,
+            plans_by_id=table.plans_by_id,
+            slices_by_ref=table.slices_by_ref,
             estimates_by_ref=estimates_by_ref,
             reports_by_ref=reports_by_ref,
             reports_by_run=reports_by_run,

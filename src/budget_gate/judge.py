@@ -6,19 +6,22 @@ tests judge identically.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from budget_gate.artifacts import Artifacts
+from budget_gate.budgets import SliceBudget
 from budget_gate.change import Change
+from budget_gate.load.phase_budgets import effective_phase_budgets
+from budget_gate.models.common import SliceRef
 from budget_gate.models.config import GateConfig
 from budget_gate.policy import apply_policy
+from budget_gate.pricing import PriceBook
 from budget_gate.report import Report, RunCounts, SliceResult, Waiver
 from budget_gate.rules import RuleContext, evaluate
 from budget_gate.scope import find_scope
+from budget_gate.stop_loss import assess_budgets, stop_loss
 from budget_gate.variance import run_counts, total_variance
-
-WAIVED_NOTE = "Waived by the `{label}` label: errors are reported as warnings for this change."
 
 
 def judge(
@@ -28,23 +31,28 @@ def judge(
     config: GateConfig,
     labels: Iterable[str],
     now: datetime,
+    prices: PriceBook | None = None,
 ) -> Report:
+    """`prices` turns tokens into USD costs (without it only costs written in records show)."""
     scope = find_scope(
         change,
         plans=artifacts.plans,
         estimates=artifacts.estimates,
         reports=artifacts.reports,
         config=config,
+        base_estimates=artifacts.base_estimates,
+        base_reports=artifacts.base_reports,
     )
-    ctx = RuleContext.build(scope=scope, artifacts=artifacts, config=config)
+    ctx = RuleContext.build(scope=scope, artifacts=artifacts, config=config, prices=prices)
     waived = config.waiver.label in set(labels)
+    budgets = effective_phase_budgets(config.phase_budgets)
+    phase_budgets = assess_budgets(ctx, budgets)
     findings, verdict = apply_policy(
-        [*artifacts.findings, *evaluate(ctx)], config=config, waived=waived
+        [*artifacts.findings, *evaluate(ctx), *stop_loss(ctx, phase_budgets, budgets)],
+        config=config,
+        waived=waived,
     )
-    slices = tuple(_slice_results(ctx))
-    notes = list(change.notes)
-    if waived:
-        notes.append(WAIVED_NOTE.format(label=config.waiver.label))
+    slices = tuple(_slice_results(ctx, phase_budgets))
     return Report(
         verdict=verdict,
         mode=config.mode,
@@ -56,12 +64,22 @@ def judge(
         totals=total_variance(item.variance for item in slices),
         total_runs=sum((item.runs for item in slices), RunCounts()),
         generated_at=now,
-        waiver=Waiver(label=config.waiver.label, applied=True) if waived else None,
-        notes=tuple(notes),
+        waiver=Waiver(label=config.waiver.label, applied=waived),
+        notes=change.notes,
+        price_data=_price_data(prices, slices),
     )
 
 
-def _slice_results(ctx: RuleContext) -> Iterable[SliceResult]:
+def _price_data(prices: PriceBook | None, slices: tuple[SliceResult, ...]) -> str | None:
+    """The price data's name, whenever the report shows costs."""
+    if prices is None or not any(item.variance.cost_known for item in slices):
+        return None
+    return prices.version
+
+
+def _slice_results(
+    ctx: RuleContext, phase_budgets: Mapping[SliceRef, SliceBudget]
+) -> Iterable[SliceResult]:
     for entry in ctx.in_scope():
         ref = entry.ref
         runs = ctx.index.runs_for(ref)
@@ -78,4 +96,5 @@ def _slice_results(ctx: RuleContext) -> Iterable[SliceResult]:
             estimate_path=estimate.path if estimate else None,
             estimate_line=estimate.line if estimate else None,
             run_ids=tuple(sorted(report.record.run_id for report in runs)),
+            phase_budget=phase_budgets.get(ref),
         )

@@ -6,10 +6,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from budget_gate.budgets import SliceBudget
 from budget_gate.change import ScopeKind
 from budget_gate.findings import Finding
 from budget_gate.models.common import PlanStatus, SliceRef
 from budget_gate.models.config import Mode
+
+COST_SHOWN_APART = 0.005
+"""Two costs at least half a cent apart are shown side by side."""
 
 
 class Verdict(StrEnum):
@@ -68,6 +72,31 @@ class Variance:
     breach: BreachLevel = BreachLevel.NONE
     drivers: tuple[str, ...] = ()
     """What spent most when breached: `run <id>`, `agent <id>`, `model <name>` with shares."""
+    requests_lower_bound: bool = False
+    """Some run did not count its requests, so `actual_requests` is a lower bound."""
+    estimated_cost_usd: float | None = None
+    actual_cost_usd: float | None = None
+    """The runs' cost: an agent's reported cost where it gave one, else the price data's.
+    None (shown as n/a) when any run's cost is unknown."""
+    computed_cost_usd: float | None = None
+    """The same runs priced by the price data alone (None when any cannot be priced)."""
+    cost_variance_usd: float | None = None
+    cost_variance_ratio: float | None = None
+
+    @property
+    def cost_known(self) -> bool:
+        """Whether a cost says anything: an estimated one, or a known one of some spend."""
+        spent = self.actual_cost_usd is not None and self.actual_tokens > 0
+        return self.estimated_cost_usd is not None or spent
+
+    @property
+    def computed_cost_differs(self) -> bool:
+        """Whether the price data's cost is far enough from the one shown to show both."""
+        return (
+            self.computed_cost_usd is not None
+            and self.actual_cost_usd is not None
+            and abs(self.computed_cost_usd - self.actual_cost_usd) >= COST_SHOWN_APART
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +112,8 @@ class SliceResult:
     estimate_path: str | None = None
     estimate_line: int | None = None
     run_ids: tuple[str, ...] = ()
+    phase_budget: SliceBudget | None = None
+    """Per-phase utilisation and stop-loss, when the slice's runs report phases (§6.3)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +137,8 @@ class Report:
     waiver: Waiver | None = None
     notes: tuple[str, ...] = field(default=())
     """Caveats shown under the verdict (audit scope, API caps, cut detail)."""
+    price_data: str | None = None
+    """The price data computed costs come from (e.g. `genai-prices 0.2.3`), named in the footer."""
 
 
 def utc_stamp(moment: datetime) -> str:

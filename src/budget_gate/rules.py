@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from budget_gate.artifacts import Artifacts, RecordT, Sourced
+from budget_gate.change import ScopeKind
+from budget_gate.cost_findings import unpriced_findings
+from budget_gate.costs import format_usd
 from budget_gate.findings import Finding, FindingCode
 from budget_gate.globs import GlobError, match_glob
 from budget_gate.index import RecordIndex, SliceEntry, did_you_mean
@@ -19,7 +22,8 @@ from budget_gate.models.common import PlanStatus, SliceRef
 from budget_gate.models.config import GateConfig
 from budget_gate.models.estimate import EstimationRecord
 from budget_gate.models.usage import UsageReport
-from budget_gate.report import BreachLevel, ScopeReason
+from budget_gate.pricing import PriceBook
+from budget_gate.report import BreachLevel, ScopeReason, Variance
 from budget_gate.scope import Scope
 from budget_gate.variance import SliceVariance, assess_slices
 
@@ -38,12 +42,20 @@ class RuleContext:
     config: GateConfig
     variances: Mapping[SliceRef, SliceVariance]
     """Every in-scope slice that exists, judged against its resolved thresholds."""
+    prices: PriceBook | None = None
 
     @classmethod
-    def build(cls, *, scope: Scope, artifacts: Artifacts, config: GateConfig) -> RuleContext:
+    def build(
+        cls,
+        *,
+        scope: Scope,
+        artifacts: Artifacts,
+        config: GateConfig,
+        prices: PriceBook | None = None,
+    ) -> RuleContext:
         index = RecordIndex.build(artifacts)
-        variances = assess_slices(refs=scope.slices, index=index, config=config)
-        return cls(scope=scope, index=index, config=config, variances=variances)
+        variances = assess_slices(refs=scope.slices, index=index, config=config, prices=prices)
+        return cls(scope=scope, index=index, config=config, variances=variances, prices=prices)
 
     def in_scope(self) -> Iterator[SliceEntry]:
         """In-scope slices that exist, in `PLAN/SLICE` order (unknown ones are orphans)."""
@@ -79,17 +91,20 @@ def missing_usage_report(ctx: RuleContext) -> Iterator[Finding]:
     for trailer in ctx.scope.slice_trailers:
         if trailer.commit_sha in agent_shas:
             commits_by_ref.setdefault(trailer.ref, []).append(trailer.commit_sha)
+    released = ctx.scope.kind is ScopeKind.RELEASE  # a release needs reports like an audit
     for entry in ctx.in_scope():
         if ctx.index.reports_for(entry.ref):
             continue
         owned = ctx.scope.owned_changes.get(entry.ref, ()) if entry.status.has_agent_work else ()
         commits = commits_by_ref.get(entry.ref, [])
-        audited = entry.status.has_agent_work and ScopeReason.AUDIT in ctx.scope.slices[entry.ref]
+        audited = entry.status.has_agent_work and (
+            released or ScopeReason.AUDIT in ctx.scope.slices[entry.ref]
+        )
         if not owned and not commits and not audited:
             continue
         evidence = []
         if audited:
-            evidence.append(f"it is {entry.status}")
+            evidence.append(f"it is {entry.status}" + (" in this release" if released else ""))
         if owned:
             evidence.append(f"this change edits paths it owns ({listing(owned)})")
         if commits:
@@ -262,6 +277,15 @@ def work_on_unapproved_slice(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
+def unpriced_model(ctx: RuleContext) -> Iterator[Finding]:
+    """A cost shown as n/a says why: the model the price data does not know."""
+    return unpriced_findings(
+        variances=ctx.variances,
+        index=ctx.index,
+        price_data=None if ctx.prices is None else ctx.prices.version,
+    )
+
+
 RULES: tuple[Rule, ...] = (
     missing_estimate,
     missing_usage_report,
@@ -272,6 +296,7 @@ RULES: tuple[Rule, ...] = (
     variance_breach,
     variance_warning,
     work_on_unapproved_slice,
+    unpriced_model,
 )
 
 
@@ -318,14 +343,37 @@ def variance_message(*, ref: SliceRef, judged: SliceVariance) -> str:
         for (level, actual, estimated, unit), ratio in zip(dimensions, ratios, strict=True)
         if level is not BreachLevel.NONE
     ]
+    if judged.cost_level is not BreachLevel.NONE:
+        spent.append(cost_spent(variance))
     if variance.breach is BreachLevel.BREACH:
         name, value, source = "fail", limits.fail, limits.fail_source
+        usd, usd_source = limits.fail_usd, limits.fail_usd_source
     else:
         name, value, source = "warn", limits.warn, limits.warn_source
+        usd, usd_source = limits.warn_usd, limits.warn_usd_source
+    reached = []
+    if variance.breach in (judged.token_level, judged.request_level):
+        reached.append(f"the {name} threshold of {percent(value)} set by {limits.describe(source)}")
+    if variance.breach is judged.cost_level and usd is not None and usd_source is not None:
+        reached.append(
+            f"the {name}_usd threshold of {format_usd(usd)} over the estimated cost set by "
+            f"{limits.describe(usd_source)}"
+        )
     drivers = f" Most spent by: {', '.join(variance.drivers)}." if variance.drivers else ""
+    return f"{ref} spent {_and(spent)}, reaching {' and '.join(reached)}.{drivers}"
+
+
+def _and(items: Sequence[str]) -> str:
+    """`a and b`, `a, b and c`."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def cost_spent(variance: Variance) -> str:
+    """`$12.40 against an estimated cost of $8.00 (+$4.40)`."""
+    actual, estimated = variance.actual_cost_usd or 0.0, variance.estimated_cost_usd or 0.0
     return (
-        f"{ref} spent {' and '.join(spent)}, reaching the {name} threshold of "
-        f"{percent(value)} set by {limits.describe(source)}.{drivers}"
+        f"{format_usd(actual)} against an estimated cost of {format_usd(estimated)} "
+        f"({format_usd(actual - estimated, signed=True)})"
     )
 
 

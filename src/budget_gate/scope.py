@@ -17,6 +17,7 @@ from typing import Protocol, TypeVar
 from budget_gate.artifacts import Sourced
 from budget_gate.change import Change, Commit, FileStatus, ScopeKind
 from budget_gate.globs import GlobError, compile_glob, literal_prefix, path_prefixes
+from budget_gate.index import PlanTable
 from budget_gate.models.common import ID_PATTERN, SliceRef
 from budget_gate.models.config import GateConfig
 from budget_gate.models.estimate import EstimationRecord
@@ -53,6 +54,8 @@ class Scope:
     """Commits whose author or co-author matches a configured agent identity."""
     malformed_trailers: tuple[tuple[str, str], ...] = ()
     """(commit sha, raw value) of `Plan-Slice:` trailers that are not `PLAN/SLICE`."""
+    kind: ScopeKind = ScopeKind.PULL_REQUEST
+    """The change's kind: a release requires a usage report of every in-progress/done slice."""
 
 
 PLAN_SLICE_TRAILER = "Plan-Slice"
@@ -78,7 +81,8 @@ def find_scope(
     their slice in scope, not every record of a shared file the change touched. Records and
     trailers naming no known slice put nothing in scope; the rules report them.
     """
-    known = {plan.record.ref(item) for plan in plans for item in plan.record.effective_slices()}
+    table = PlanTable.of(plans)
+    known = table.known
     reasons: dict[SliceRef, set[ScopeReason]] = defaultdict(set)
 
     def add(refs: Iterable[SliceRef], reason: ScopeReason) -> None:
@@ -103,7 +107,7 @@ def find_scope(
         _changed_records(reports, base_reports, written=written, key=_report_key),
         ScopeReason.RECORD_CHANGED,
     )
-    owned = _owned_changes(plans, paths=change.touched_paths)
+    owned = _owned_changes(_globs_by_prefix(table), paths=change.touched_paths)
     add(owned, ScopeReason.OWNED_PATH_CHANGED)
     slice_trailers, malformed = _slice_trailers(change.commits)
     add((trailer.ref for trailer in slice_trailers), ScopeReason.TRAILER)
@@ -118,6 +122,7 @@ def find_scope(
         slice_trailers=slice_trailers,
         agent_commits=tuple(c for c in change.commits if is_agent_commit(c, identities=identities)),
         malformed_trailers=malformed,
+        kind=change.kind,
     )
 
 
@@ -170,19 +175,31 @@ def _changed_records(
     return refs
 
 
-def _owned_changes(
-    plans: Sequence[Sourced[Plan]], *, paths: Iterable[str]
-) -> dict[SliceRef, set[str]]:
-    """Changed paths matching each slice's `paths`; a path tries only globs under its ancestors."""
+GlobsByPrefix = Mapping[str, Sequence[tuple[SliceRef, str]]]
+_last_globs: list[tuple[PlanTable, GlobsByPrefix]] = []
+
+
+def _globs_by_prefix(table: PlanTable) -> GlobsByPrefix:
+    """Every slice's `paths` globs filed by literal prefix; kept while the plans are the same,
+    since one run computes scope several times."""
+    if _last_globs and _last_globs[0][0] is table:
+        return _last_globs[0][1]
     by_prefix: dict[str, list[tuple[SliceRef, str]]] = defaultdict(list)
-    for sourced in plans:
+    for sourced in table.plans:
         plan = sourced.record
         for item in plan.effective_slices():
+            ref = plan.ref(item)
             for glob in item.paths:
                 try:
-                    by_prefix[literal_prefix(glob)].append((plan.ref(item), glob))
+                    by_prefix[literal_prefix(glob)].append((ref, glob))
                 except GlobError:
                     continue  # an unusable glob owns nothing; the plan's validation says why
+    _last_globs[:] = [(table, by_prefix)]
+    return by_prefix
+
+
+def _owned_changes(by_prefix: GlobsByPrefix, *, paths: Iterable[str]) -> dict[SliceRef, set[str]]:
+    """Changed paths matching each slice's `paths`; a path tries only globs under its ancestors."""
     owned: dict[SliceRef, set[str]] = defaultdict(set)
     for path in paths:
         for prefix in path_prefixes(path):

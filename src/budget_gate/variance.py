@@ -12,6 +12,10 @@ Decisions users can rely on:
 - An estimate of 0 has no ratio (None). Spend against it is an unbounded overrun, so once the
   overrun reaches the floor it is a breach; below the floor nothing is flagged.
 - A missing estimate flags nothing here (`missing-estimate` covers it).
+- Cost (see `costs`) is flagged by the USD thresholds only: an overrun of at least `fail_usd`
+  (`warn_usd`) US dollars is a breach (warning). Unknown costs flag nothing.
+- A run that did not count its requests (`requests_lower_bound`) makes the slice's actual
+  requests a lower bound: an overrun is still certain, an underrun is unknown (None).
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
+from budget_gate.costs import COST_DIGITS, SliceCosts, UnpricedUse, cost_level, sum_known
 from budget_gate.index import RecordIndex
 from budget_gate.models.common import Environment, Phase, SliceRef, Thresholds
 from budget_gate.models.config import GateConfig, ThresholdConfig
 from budget_gate.models.estimate import EstimationRecord
 from budget_gate.models.plan import Plan, PlanSlice
 from budget_gate.models.usage import RunStatus, UsageReport
+from budget_gate.pricing import PriceBook
 from budget_gate.report import BreachLevel, RunCounts, Variance
 
 ValueT = TypeVar("ValueT")
@@ -70,6 +76,10 @@ class ResolvedThresholds:
     fail_source: ThresholdSource
     environment: Environment | None = None
     phase: Phase | None = None
+    warn_usd: float | None = None
+    fail_usd: float | None = None
+    warn_usd_source: ThresholdSource | None = None
+    fail_usd_source: ThresholdSource | None = None
 
     def describe(self, source: ThresholdSource) -> str:
         """A phrase such as `the MVP environment thresholds` for a message."""
@@ -96,6 +106,9 @@ class SliceVariance:
     thresholds: ResolvedThresholds
     token_level: BreachLevel
     request_level: BreachLevel
+    cost_level: BreachLevel = BreachLevel.NONE
+    unpriced: tuple[UnpricedUse, ...] = ()
+    """Models the price data could not price, where that left a cost unknown."""
 
 
 def resolve_thresholds(
@@ -124,6 +137,8 @@ def resolve_thresholds(
     fail, fail_source = _first(present, lambda values: values.fail)
     min_tokens, _ = _first(present, lambda values: values.min_tokens)
     min_requests, _ = _first(present, lambda values: values.min_requests)
+    warn_usd, warn_usd_source = _first_set(present, lambda values: values.warn_usd)
+    fail_usd, fail_usd_source = _first_set(present, lambda values: values.fail_usd)
     return ResolvedThresholds(
         warn=warn,
         fail=fail,
@@ -133,6 +148,10 @@ def resolve_thresholds(
         fail_source=fail_source,
         environment=plan.environment,
         phase=phase,
+        warn_usd=warn_usd,
+        fail_usd=fail_usd,
+        warn_usd_source=warn_usd_source,
+        fail_usd_source=fail_usd_source,
     )
 
 
@@ -145,6 +164,18 @@ def _first(
         if value is not None:
             return value, source
     raise AssertionError("the shipped default thresholds set every field")  # pragma: no cover
+
+
+def _first_set(
+    levels: Sequence[tuple[ThresholdSource, Thresholds]],
+    get: Callable[[Thresholds], ValueT | None],
+) -> tuple[ValueT | None, ThresholdSource | None]:
+    """Like `_first` for fields the shipped default leaves unset (the USD thresholds)."""
+    for source, values in levels:
+        value = get(values)
+        if value is not None:
+            return value, source
+    return None, None
 
 
 def slice_phase(reports: Sequence[UsageReport]) -> Phase | None:
@@ -195,10 +226,15 @@ def assess(
     estimate: EstimationRecord | None,
     reports: Sequence[UsageReport],
     thresholds: ResolvedThresholds,
+    prices: PriceBook | None = None,
 ) -> SliceVariance:
-    """The variance plus which dimension tripped, so messages can say tokens or requests."""
+    """The variance plus which dimension tripped, so messages can say tokens, requests or cost.
+
+    Without `prices` only the costs written in the records are used.
+    """
     actual_tokens = sum(report.actual_total_tokens for report in reports)
     actual_requests = sum(report.actual_requests for report in reports)
+    costs = SliceCosts.of(estimate=estimate, reports=reports, prices=prices)
     token_level = request_level = BreachLevel.NONE
     if estimate is not None:
         token_level = dimension_level(
@@ -213,10 +249,17 @@ def assess(
             floor=thresholds.min_requests,
             thresholds=thresholds,
         )
-    breach = worst(token_level, request_level)
+    money_level = cost_level(
+        estimated=costs.estimated.shown if costs.estimated else None,
+        actual=costs.actual,
+        warn_usd=thresholds.warn_usd,
+        fail_usd=thresholds.fail_usd,
+    )
+    breach = worst(token_level, request_level, money_level)
     drivers: tuple[str, ...] = ()
     if breach is not BreachLevel.NONE:
-        drivers = find_drivers(reports, by_tokens=token_level is not BreachLevel.NONE)
+        by_tokens = token_level is not BreachLevel.NONE or request_level is BreachLevel.NONE
+        drivers = find_drivers(reports, by_tokens=by_tokens)
     variance = _variance(
         estimated_requests=None if estimate is None else estimate.estimated_requests,
         estimated_tokens=None if estimate is None else estimate.estimated_total_tokens,
@@ -224,12 +267,18 @@ def assess(
         actual_tokens=actual_tokens,
         breach=breach,
         drivers=drivers,
+        requests_lower_bound=any(report.requests_lower_bound for report in reports),
+        estimated_cost=costs.estimated.shown if costs.estimated else None,
+        actual_cost=costs.actual,
+        computed_cost=costs.computed,
     )
     return SliceVariance(
         variance=variance,
         thresholds=thresholds,
         token_level=token_level,
         request_level=request_level,
+        cost_level=money_level,
+        unpriced=costs.unpriced,
     )
 
 
@@ -241,10 +290,21 @@ def _variance(
     actual_tokens: int,
     breach: BreachLevel = BreachLevel.NONE,
     drivers: tuple[str, ...] = (),
+    requests_lower_bound: bool = False,
+    estimated_cost: float | None = None,
+    actual_cost: float | None = None,
+    computed_cost: float | None = None,
 ) -> Variance:
-    """Fill the derived fields (variances, ratios) consistently from the four counts."""
+    """Fill the derived fields (variances, ratios) consistently from the counts and costs."""
     token_variance = None if estimated_tokens is None else actual_tokens - estimated_tokens
     request_variance = None if estimated_requests is None else actual_requests - estimated_requests
+    if requests_lower_bound and request_variance is not None and request_variance < 0:
+        request_variance = None  # fewer counted than estimated says nothing about the rest
+    cost_variance = (
+        None
+        if estimated_cost is None or actual_cost is None
+        else round(actual_cost - estimated_cost, COST_DIGITS)
+    )
     return Variance(
         estimated_requests=estimated_requests,
         estimated_tokens=estimated_tokens,
@@ -260,6 +320,14 @@ def _variance(
         else ratio(variance=request_variance, estimated=estimated_requests),
         breach=breach,
         drivers=drivers,
+        requests_lower_bound=requests_lower_bound,
+        estimated_cost_usd=estimated_cost,
+        actual_cost_usd=actual_cost,
+        computed_cost_usd=computed_cost,
+        cost_variance_usd=cost_variance,
+        cost_variance_ratio=None
+        if cost_variance is None or not estimated_cost
+        else round(cost_variance / estimated_cost, RATIO_DIGITS),
     )
 
 
@@ -268,9 +336,10 @@ def compute_variance(
     estimate: EstimationRecord | None,
     reports: Sequence[UsageReport],
     thresholds: ResolvedThresholds,
+    prices: PriceBook | None = None,
 ) -> Variance:
     """§3.4 numbers for one slice: actual summed over all its runs, with breach and drivers."""
-    return assess(estimate=estimate, reports=reports, thresholds=thresholds).variance
+    return assess(estimate=estimate, reports=reports, thresholds=thresholds, prices=prices).variance
 
 
 def assess_slice(
@@ -280,16 +349,21 @@ def assess_slice(
     estimate: EstimationRecord | None,
     reports: Sequence[UsageReport],
     config: GateConfig,
+    prices: PriceBook | None = None,
 ) -> SliceVariance:
     """Resolve the slice's thresholds (phase from its runs) and judge its variance."""
     thresholds = resolve_thresholds(
         plan=plan, slice_=slice_, phase=slice_phase(reports), config=config
     )
-    return assess(estimate=estimate, reports=reports, thresholds=thresholds)
+    return assess(estimate=estimate, reports=reports, thresholds=thresholds, prices=prices)
 
 
 def assess_slices(
-    *, refs: Iterable[SliceRef], index: RecordIndex, config: GateConfig
+    *,
+    refs: Iterable[SliceRef],
+    index: RecordIndex,
+    config: GateConfig,
+    prices: PriceBook | None = None,
 ) -> dict[SliceRef, SliceVariance]:
     """Judge every slice in `refs` that exists (unknown refs are orphan findings, not numbers)."""
     judged: dict[SliceRef, SliceVariance] = {}
@@ -304,6 +378,7 @@ def assess_slices(
             estimate=None if estimate is None else estimate.record,
             reports=[report.record for report in index.runs_for(ref)],
             config=config,
+            prices=prices,
         )
     return judged
 
@@ -367,10 +442,12 @@ def total_variance(variances: Iterable[Variance]) -> Variance:
     Actuals sum every slice. Estimates sum only the slices that have one, so spend on an
     unestimated slice counts as overrun (it was not budgeted); when no slice has an estimate the
     estimate, variances and ratios are None. The total is not judged (breach stays NONE):
-    thresholds are per slice.
+    thresholds are per slice. Costs follow the same rule, and a total cost is unknown (None)
+    when any slice's is.
     """
     items = list(variances)
     estimated = [item for item in items if item.estimated_tokens is not None]
+    any_cost = any(item.cost_known for item in items)
     return _variance(
         estimated_requests=sum(item.estimated_requests or 0 for item in estimated)
         if estimated
@@ -380,4 +457,10 @@ def total_variance(variances: Iterable[Variance]) -> Variance:
         else None,
         actual_requests=sum(item.actual_requests for item in items),
         actual_tokens=sum(item.actual_tokens for item in items),
+        requests_lower_bound=any(item.requests_lower_bound for item in items),
+        estimated_cost=sum_known(item.estimated_cost_usd for item in estimated)
+        if any_cost and estimated
+        else None,
+        actual_cost=sum_known(item.actual_cost_usd for item in items) if any_cost else None,
+        computed_cost=sum_known(item.computed_cost_usd for item in items) if any_cost else None,
     )

@@ -186,6 +186,8 @@ def _words(
         return f"{name} must be a number{bound_words(info)}{got}", f"write {leaf} as a number"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         return _bounds_words(kind, name, value, ctx)
+    if kind in ("bool_type", "bool_parsing"):
+        return f"{name} must be true or false{got}", f"write {leaf}: true or {leaf}: false"
     if kind == "finite_number":
         return f"{name} must be a finite number{got}", f"write {leaf} as an ordinary number"
     if kind == "enum":
@@ -269,11 +271,11 @@ def _bounds_words(kind: str, name: str, value: object, ctx: Mapping[str, Any]) -
         "less_than": ("<", "lt"),
     }[kind]
     bound = ctx.get(key)
+    number_field = isinstance(bound, float)  # a float bound marks a field of any number
     if isinstance(bound, float) and bound.is_integer():
         bound = int(bound)
-    what = (
-        "a whole number" if isinstance(value, int) and not isinstance(value, bool) else "a number"
-    )
+    whole = isinstance(value, int) and not isinstance(value, bool) and not number_field
+    what = "a whole number" if whole else "a number"
     return (
         f"{name} must be {what} {symbol} {bound}, got {shown(value)}",
         f"use a value {symbol} {bound}",

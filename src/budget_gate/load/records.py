@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from budget_gate.artifacts import Artifacts, Sourced
 from budget_gate.findings import Finding, FindingCode, Severity
 from budget_gate.load.explain import RecordContext, explain_error, shown, unknown_fields
+from budget_gate.load.phase_budgets import override_findings
 from budget_gate.load.yaml_reader import YamlDocument, read_yaml
 from budget_gate.models.config import GateConfig
 from budget_gate.models.estimate import EstimationRecord
@@ -103,6 +104,8 @@ def load_config(
         return None, findings
     context = RecordContext(path, document, document.data, "", "config")
     config = _validate(GateConfig, context, findings)
+    if isinstance(config, GateConfig):
+        findings.extend(override_findings(config.phase_budgets, context))
     if any(item.severity is Severity.ERROR for item in findings):
         return None, findings
     return (config if isinstance(config, GateConfig) else None), findings

@@ -4,20 +4,29 @@ A plan's *home* is the directory of its plan file. For a pull request the gate r
 (they map code paths to slices), the artifact files the change touched, the homes of the plans in
 scope and the shared artifact files that live in no home. Only when that leaves a slice without
 its records, or an `Agent-Run:` without its report, does it search the remaining files for the
-missing IDs (one `git grep`), so a record stored far from its plan is still found. An audit or a
-release reads everything.
+missing IDs (one `git grep`), so a record stored far from its plan is still found. A release
+range is read the same way (a first release touches every file, so it reads everything); an
+audit reads everything.
+
+Files are found by walking only the directories the globs can reach (`GlobWalk`), and for a pull
+request only those that can hold a file it reads: the usage reports of plans outside the change
+are never even listed.
 """
 
 from __future__ import annotations
 
+import gc
 import posixpath
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from budget_gate.artifacts import Artifacts
 from budget_gate.change import Change, FileStatus, ScopeKind
 from budget_gate.findings import Finding, FindingCode
 from budget_gate.globs import GlobSet
+from budget_gate.load.glob_walk import EnterRule, GlobWalk, WalkingSource
+from budget_gate.load.parallel import Job, parse_files
 from budget_gate.load.records import ArtifactKind, load_artifact
 from budget_gate.load.source import FileSource
 from budget_gate.models.common import SliceRef
@@ -71,7 +80,13 @@ class _Reader:
         results = self._source.read_many(
             [path for path, _ in wanted], max_bytes=self._config.limits.max_file_bytes
         )
+        jobs: list[Job] = []
         for path, kind in wanted:
+            result = results.get(path)
+            if result is not None and result.data is not None:
+                jobs.append((path, result.data, kind))
+        parsed = iter(parse_files(jobs, max_aliases=self._config.limits.max_aliases))
+        for path, _ in wanted:
             self.loaded.add(path)
             result = results.get(path)
             if result is None or result.data is None:
@@ -86,29 +101,76 @@ class _Reader:
                 )
                 self.artifacts.files_read += 1
                 continue
-            self.artifacts.extend(
-                load_artifact(path, result.data, kind, max_aliases=self._config.limits.max_aliases)
-            )
+            self.artifacts.extend(next(parsed))
 
     def search(self, needles: Sequence[str], *, among: Sequence[str]) -> list[str]:
         return self._source.paths_containing(needles, among)
 
+    def layout(self) -> ArtifactLayout:
+        """Every artifact file of the source (a full listing)."""
+        return ArtifactLayout.classify(self._source.list_paths(), self._config)
 
-def load_artifacts(source: FileSource, *, config: GateConfig, change: Change) -> Artifacts:
-    """Read the artifacts this change needs (all of them for an audit or a release)."""
-    layout = ArtifactLayout.classify(source.list_paths(), config)
+
+def load_artifacts(
+    source: FileSource,
+    *,
+    config: GateConfig,
+    change: Change,
+    base_source: FileSource | None = None,
+) -> Artifacts:
+    """Read the artifacts this change needs (all of them for an audit).
+
+    `base_source` is the pull request's merge base: the artifact files the change modified,
+    renamed or deleted are read there too, so an edit to one record of a shared file puts only
+    that record's slice in scope, and a deleted record still puts its slice in scope.
+    """
+    with _bulk_allocation():
+        return _load(source, config=config, change=change, base_source=base_source)
+
+
+@contextmanager
+def _bulk_allocation() -> Iterator[None]:
+    """Pause the cycle collector while artifacts load, then freeze what is alive.
+
+    Loading allocates millions of small objects (parsed YAML, validated records) that form no
+    reference cycles. The collector would scan them again and again while they are created (as
+    much time as the parsing itself at 20,000 slices) and once more at each later full
+    collection; frozen, they are left alone, and reference counting still frees them when the
+    run lets go of them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _load(
+    source: FileSource, *, config: GateConfig, change: Change, base_source: FileSource | None
+) -> Artifacts:
     reader = _Reader(source, config)
-    reader.read([(path, ArtifactKind.PLAN) for path in layout.by_kind[ArtifactKind.PLAN]])
-    if change.kind is not ScopeKind.PULL_REQUEST:
+    if change.kind is ScopeKind.AUDIT:
+        layout = _find(source, config, [*config.paths.plans, *_record_globs(config)])
+        reader.read([(path, ArtifactKind.PLAN) for path in layout.by_kind[ArtifactKind.PLAN]])
         reader.read(layout.records())
         return reader.artifacts
 
+    plans = _find(source, config, config.paths.plans).by_kind[ArtifactKind.PLAN]
+    reader.read([(path, ArtifactKind.PLAN) for path in plans])
+    if base_source is not None:
+        _read_base_records(base_source, change=change, config=config, into=reader.artifacts)
     touched = {item.path for item in change.files if item.status is not FileStatus.DELETED}
+    above_touched = {directory for path in touched for directory in _directories_above(path)}
+    layout = _find(source, config, _record_globs(config), enter=above_touched.__contains__)
     reader.read([(path, kind) for path, kind in layout.records() if path in touched])
     scope = _scope(change, reader, config)
 
     homes = _homes_in_scope(reader.artifacts, scope)
     all_homes = {posixpath.dirname(item.path) for item in reader.artifacts.plans}
+    layout = _find(source, config, _record_globs(config), enter=_home_rule(homes, all_homes))
     reader.read(
         [
             (path, kind)
@@ -116,8 +178,47 @@ def load_artifacts(source: FileSource, *, config: GateConfig, change: Change) ->
             if _home_of(path, homes) is not None or _home_of(path, all_homes) is None
         ]
     )
-    _search_for_missing(reader, layout, _scope(change, reader, config))
+    _search_for_missing(reader, config, _scope(change, reader, config))
     return reader.artifacts
+
+
+def _record_globs(config: GateConfig) -> list[str]:
+    return [*config.paths.estimates, *config.paths.usage_reports]
+
+
+def _find(
+    source: FileSource, config: GateConfig, globs: Sequence[str], *, enter: EnterRule | None = None
+) -> ArtifactLayout:
+    """The artifact files matching `globs` in the directories `enter` lets a walk open,
+    classified like a full listing would be (a plan glob wins over a record glob)."""
+    walk = GlobWalk(globs)
+    if isinstance(source, WalkingSource):
+        paths = source.paths_matching(walk, enter=enter)
+    else:
+        paths = walk.filter(source.list_paths(), enter)
+    return ArtifactLayout.classify(paths, config)
+
+
+def _directories_above(path: str) -> Iterable[str]:
+    """`a/b` and `a` for `a/b/c` (never the root, which every walk opens)."""
+    directory = posixpath.dirname(path)
+    while directory:
+        yield directory
+        directory = posixpath.dirname(directory)
+
+
+def _home_rule(homes: set[str], all_homes: set[str]) -> EnterRule:
+    """Open a directory only if a record below it can be in an in-scope home or in no home."""
+    above_homes = {
+        directory for home in homes if home for directory in _directories_above(f"{home}/-")
+    }
+
+    def enter(directory: str) -> bool:
+        if directory in above_homes or _home_of(directory + "/", homes) is not None:
+            return True
+        return _home_of(directory + "/", all_homes) is None
+
+    return enter
 
 
 def _scope(change: Change, reader: _Reader, config: GateConfig) -> Scope:
@@ -128,7 +229,36 @@ def _scope(change: Change, reader: _Reader, config: GateConfig) -> Scope:
         estimates=artifacts.estimates,
         reports=artifacts.reports,
         config=config,
+        base_estimates=artifacts.base_estimates,
+        base_reports=artifacts.base_reports,
     )
+
+
+def _read_base_records(
+    base_source: FileSource, *, change: Change, config: GateConfig, into: Artifacts
+) -> None:
+    """The records of the changed artifact files as they were at the merge base.
+
+    Problems in those old versions are not this change's findings, so they are dropped.
+    """
+    before = [
+        item.previous_path or item.path
+        for item in change.files
+        if item.status is not FileStatus.ADDED
+    ]
+    layout = ArtifactLayout.classify(before, config)
+    files = layout.records()
+    results = base_source.read_many(
+        [path for path, _ in files], max_bytes=config.limits.max_file_bytes
+    )
+    into.base_estimates, into.base_reports = [], []
+    for path, kind in files:
+        result = results.get(path)
+        if result is None or result.data is None:
+            continue
+        loaded = load_artifact(path, result.data, kind, max_aliases=config.limits.max_aliases)
+        into.base_estimates.extend(loaded.estimates)
+        into.base_reports.extend(loaded.reports)
 
 
 def _homes_in_scope(artifacts: Artifacts, scope: Scope) -> set[str]:
@@ -149,8 +279,10 @@ def _home_of(path: str, homes: set[str]) -> str | None:
         directory = posixpath.dirname(directory)
 
 
-def _search_for_missing(reader: _Reader, layout: ArtifactLayout, scope: Scope) -> None:
-    """The exact fallback: find records stored away from their plan's home by their IDs."""
+def _search_for_missing(reader: _Reader, config: GateConfig, scope: Scope) -> None:
+    """The exact fallback: find records stored away from their plan's home by their IDs.
+
+    Only here is every artifact file listed, and only when some record is missing."""
     artifacts = reader.artifacts
     with_estimate = {item.record.ref for item in artifacts.estimates}
     with_report = {item.record.ref for item in artifacts.reports}
@@ -160,8 +292,11 @@ def _search_for_missing(reader: _Reader, layout: ArtifactLayout, scope: Scope) -
     }
     needles = {ref.plan_id for ref in missing}
     needles.update(run.run_id for run in scope.agent_runs if run.run_id not in reported_runs)
-    unread = [path for path, _ in layout.records() if path not in reader.loaded]
-    if not needles or not unread:
+    if not needles:
+        return
+    records = reader.layout().records()
+    unread = [path for path, _ in records if path not in reader.loaded]
+    if not unread:
         return
     hits = set(reader.search(sorted(needles), among=unread))
-    reader.read([(path, kind) for path, kind in layout.records() if path in hits])
+    reader.read([(path, kind) for path, kind in records if path in hits])

@@ -13,6 +13,7 @@ import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from budget_gate.load.glob_walk import EnterRule, GlobWalk
 from budget_gate.load.source import ReadResult
 
 SKIPPED_DIRECTORIES = frozenset({".git", ".venv", "node_modules", "__pycache__"})
@@ -37,6 +38,32 @@ class WorktreeSource:
             relative = os.path.relpath(directory, self._root)
             prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
             found.extend(prefix + name for name in files)
+        found.sort()
+        return found
+
+    def paths_matching(self, walk: GlobWalk, *, enter: EnterRule | None = None) -> list[str]:
+        """Files matching `walk`, opening only the directories it can reach; the same files
+        `list_paths` would give, filtered, in the same order."""
+        found: list[str] = []
+        pending = [("", self._root)]
+        while pending:
+            relative, directory = pending.pop()
+            try:
+                with os.scandir(directory) as entries:
+                    listed = list(entries)
+            except OSError:
+                continue  # like os.walk: an unreadable directory is skipped
+            for entry in listed:
+                path = f"{relative}/{entry.name}" if relative else entry.name
+                if not _is_directory(entry):
+                    if walk.matches(path):
+                        found.append(path)
+                elif (
+                    entry.name not in SKIPPED_DIRECTORIES
+                    and not entry.is_symlink()
+                    and walk.opens(path, enter)
+                ):
+                    pending.append((path, entry.path))
         found.sort()
         return found
 
@@ -125,6 +152,14 @@ def _read_open(path: str, fd: int, max_bytes: int | None) -> ReadResult:
         if len(chunk) < want:  # a short read of a regular file is its end
             break
     return ReadResult(data=chunks[0] if len(chunks) == 1 else b"".join(chunks))
+
+
+def _is_directory(entry: os.DirEntry[str]) -> bool:
+    """As os.walk decides: a symlink to a directory counts as a directory (and is not entered)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _too_big(path: str, size: int, max_bytes: int) -> str:

@@ -19,6 +19,7 @@ Count = Annotated[int, Strict(), Field(ge=0, le=10**15)]
 NonNegativeNumber = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 Timestamp = AwareDatetime
 Ratio = Annotated[float, Strict(), Field(gt=0, le=100, allow_inf_nan=False)]
+PositiveUsd = Annotated[float, Strict(), Field(gt=0, le=10**9, allow_inf_nan=False)]
 
 FULL_PLAN = "FULL_PLAN"
 
@@ -111,9 +112,13 @@ class Thresholds(ArtifactModel):
 
     `warn: 0.25` flags a slice whose actual tokens or requests exceed the estimate by 25 %.
     Below the absolute floors (`min_tokens`, `min_requests` of overrun) nothing is flagged.
+    `warn_usd` / `fail_usd` flag a slice whose actual cost exceeds its estimated cost by at
+    least that many US dollars (only when both costs are known).
     """
 
     warn: Ratio | None = None
     fail: Ratio | None = None
     min_tokens: Count | None = None
     min_requests: Count | None = None
+    warn_usd: PositiveUsd | None = None
+    fail_usd: PositiveUsd | None = None

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from budget_gate.findings import FindingCode, Severity
+from budget_gate.models.budgets import PhaseBudgetOverrides
 from budget_gate.models.common import ArtifactModel, Environment, Phase, Thresholds
 
 DEFAULT_CONFIG_PATH = ".github/plan-budget-gate.yml"
@@ -109,6 +110,23 @@ class LimitsConfig(ArtifactModel):
     max_comment_chars: int = Field(default=65_000, ge=2_000, le=65_536)
 
 
+class ReleaseConfig(ArtifactModel):
+    """How `budget-gate release` finds the previous release: the nearest reachable tag matching
+    `tag_pattern` (`git tag --list` wildcards: `*` also matches `/`)."""
+
+    tag_pattern: str = Field(default="v*", min_length=1, max_length=200)
+
+    @field_validator("tag_pattern")
+    @classmethod
+    def _one_word(cls, value: str) -> str:
+        if value.startswith("-") or any(char.isspace() for char in value):
+            raise ValueError(
+                f"tag_pattern {value!r} must be one word that does not start with '-', "
+                'e.g. "v*" or "release-*"'
+            )
+        return value
+
+
 class GateConfig(ArtifactModel):
     version: int = 1
     mode: Mode = Mode.ENFORCE
@@ -121,6 +139,9 @@ class GateConfig(ArtifactModel):
     waiver: WaiverConfig = Field(default_factory=WaiverConfig)
     templates: TemplateConfig = Field(default_factory=TemplateConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    release: ReleaseConfig = Field(default_factory=ReleaseConfig)
+    phase_budgets: PhaseBudgetOverrides = Field(default_factory=PhaseBudgetOverrides)
+    """Overrides of the shipped `config/phase_budgets.yaml`, field by field (§6.3)."""
 
     @field_validator("version")
     @classmethod

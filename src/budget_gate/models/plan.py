@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from budget_gate.models.budgets import PhaseBudgetValues
 from budget_gate.models.common import (
     FULL_PLAN,
     ArtifactModel,
@@ -13,6 +14,7 @@ from budget_gate.models.common import (
     Environment,
     Identifier,
     Importance,
+    Phase,
     PlanStatus,
     SliceRef,
     Thresholds,
@@ -29,6 +31,8 @@ class PlanSlice(ArtifactModel):
     thresholds: Thresholds | None = None
     complexity: Complexity | None = None
     importance: Importance | None = None
+    phase_budgets: dict[Phase, PhaseBudgetValues] | None = None
+    """Absolute per-phase limits for this slice (tokens, latency_ms, requests), §6.3."""
 
 
 class Plan(ArtifactModel):
@@ -40,6 +44,8 @@ class Plan(ArtifactModel):
     importance: Importance | None = None
     slices: list[PlanSlice] = Field(default_factory=list)
     thresholds: Thresholds | None = None
+    phase_budgets: dict[Phase, PhaseBudgetValues] | None = None
+    """Absolute per-phase limits for every slice of the plan (a slice's own win), §6.3."""
 
     @model_validator(mode="after")
     def _slice_ids_unique(self) -> Plan:

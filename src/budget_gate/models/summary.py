@@ -16,6 +16,7 @@ class RunCountsRecord(ArtifactModel):
 class SliceVarianceRecord(ArtifactModel):
     plan_id: Identifier
     slice_id: Identifier
+    title: str | None = None
     status: str
     estimated_requests: Count | None
     estimated_total_tokens: Count | None
@@ -29,6 +30,12 @@ class SliceVarianceRecord(ArtifactModel):
     breach: str
     estimated_cost_usd: float | None = None
     actual_cost_usd: float | None = None
+
+
+class FindingCountsRecord(ArtifactModel):
+    error: Count = 0
+    warning: Count = 0
+    notice: Count = 0
 
 
 class VarianceTotals(ArtifactModel):
@@ -51,5 +58,11 @@ class VarianceSummary(ArtifactModel):
     base: str | None
     head: str | None
     verdict: str
+    base_ref: str | None = None
+    """The tag or ref the range starts after (None: the whole history)."""
+    head_ref: str | None = None
+    findings: FindingCountsRecord = Field(default_factory=FindingCountsRecord)
+    uncovered_slices: list[str] = Field(default_factory=list)
+    """`PLAN/SLICE` of slices with a missing-estimate or missing-usage-report finding."""
     slices: list[SliceVarianceRecord] = Field(default_factory=list)
     totals: VarianceTotals

@@ -62,6 +62,8 @@ def _reasoning_within_completion(reasoning: int, info: ValidationInfo, prefix: s
 
 
 class ModelUsage(ArtifactModel):
+    """One model's share of a run. `cost_usd` is the row's cost from the price data."""
+
     model: str = Field(min_length=1, max_length=200)
     provider: str | None = Field(default=None, max_length=100)
     requests: Count | None = None
@@ -120,6 +122,14 @@ class UsageReport(ArtifactModel):
     session_id: Identifier | None = None
     tool_calls: Count | None = None
     source_format: str | None = Field(default=None, max_length=50)
+    requests_lower_bound: bool = False
+    """`actual_requests` is a lower bound: the agent did not count model requests (Codex
+    reports turns, each of which made at least one request)."""
+    computed_cost_usd: NonNegativeNumber | None = None
+    """The cost the price data gives for these tokens, kept beside an agent's reported
+    `actual_cost_usd` so both can be shown."""
+    price_data: str | None = Field(default=None, max_length=100)
+    """The price data computed costs came from, e.g. `genai-prices 0.2.3`."""
 
     @field_validator("actual_total_tokens")
     @classmethod

@@ -77,6 +77,11 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "signed_count": numbers.signed_count,
     "percent": numbers.signed_percent,
     "plural": numbers.plural,
+    "usd": numbers.usd,
+    "signed_usd": numbers.signed_usd,
+    "at_least": numbers.at_least,
+    "utilisation": numbers.utilisation,
+    "seconds": numbers.seconds,
     "link": _link,
     "short_ref": _short_ref,
 }

@@ -11,7 +11,7 @@ bytes. Nothing is cut. Unknown numbers are `null`.
       "base": str | null,             # base commit or ref of the range
       "head": str | null,
       "generated_at": str,            # ISO 8601 with timezone
-      "waiver": {"label": str, "applied": bool} | null,
+      "waiver": {"label": str, "applied": bool},  # the configured label; applied: the PR has it
       "notes": [str],                 # caveats: audit scope, API caps
       "slices": [{
         "plan_id": str, "slice_id": str, "title": str | null,
@@ -19,18 +19,40 @@ bytes. Nothing is cut. Unknown numbers are `null`.
         "reasons": [str],             # why in scope: plan-changed, record-changed, ... (sorted)
         "estimate": {"requests": int | null, "tokens": int | null},
         "actual": {"requests": int, "tokens": int},
+        "requests_lower_bound": bool, # a run did not count its requests: actual is a minimum
         "variance": {
           "requests": int | null,     # actual - estimated
           "tokens": int | null,       # actual total - estimated total
           "ratio": float | null,      # tokens / estimated total; null when the estimate is 0
           "request_ratio": float | null
         },
+        "cost": {                     # US dollars; null when unknown
+          "estimated_usd": float | null,
+          "actual_usd": float | null,     # as the agents reported it where they did
+          "computed_usd": float | null,   # the same runs priced by the price data alone
+          "variance_usd": float | null,   # actual - estimated
+          "ratio": float | null           # variance / estimated
+        },
         "breach": "none" | "warning" | "breach",
         "drivers": [str],             # what spent most when breached
         "runs": {"pass": int, "fail": int, "blocked": int, "total": int},
         "plan_path": str,
         "estimate_path": str | null,
-        "run_ids": [str]
+        "run_ids": [str],
+        "phase_budget": null | {      # only when the slice's runs report phases (§6.3)
+          "complexity": str, "importance": str,
+          "sizing_assumed": bool,     # neither slice nor plan sets them: Medium/medium used
+          "cumulative": {"budget_source": "estimate" | "formula", "budget_tokens": int,
+                         "actual_tokens": int, "utilisation": float | null,
+                         "status": "within" | "warning" | "exceeded"},
+          "unattributed_tokens": int, # spend of runs that name no phase
+          "stop_loss": "none" | "triggered" | "allowed",
+          "phases": [{"phase": str, "budget_source": "estimate" | "slice" | "plan" | "formula",
+                      "budget_tokens": int, "actual_tokens": int,
+                      "utilisation": float | null, "status": str,
+                      "budget_requests": int, "actual_requests": int,
+                      "budget_latency_ms": int, "actual_duration_ms": int | null}]
+        }
       }],
       "findings": [{
         "code": str,                  # kebab-case finding code, e.g. "missing-estimate"
@@ -41,8 +63,13 @@ bytes. Nothing is cut. Unknown numbers are `null`.
         "field": str | null,          # the artifact field at fault, when there is one
         "fix": str | null             # what to do about it
       }],
-      "totals": {"estimate", "actual", "variance", "breach", "drivers", "runs"}  # as a slice's
+      "totals": {"estimate", "actual", "requests_lower_bound", "variance", "cost", "breach",
+                 "drivers", "runs"},  # as a slice's
+      "price_data": str | null        # e.g. "genai-prices 0.2.3" when costs are shown
     }
+
+A cost is null when it is unknown: no model to price, or one the price data has no price for
+(the `unpriced-model` notices say which).
 """
 
 from __future__ import annotations
@@ -52,6 +79,7 @@ import math
 from typing import Any
 
 from budget_gate.findings import Finding
+from budget_gate.render.phases import to_json as phase_budget_json
 from budget_gate.report import Report, RunCounts, SliceResult, Variance, utc_stamp
 
 
@@ -66,11 +94,19 @@ def _numbers(variance: Variance, runs: RunCounts) -> dict[str, Any]:
             "tokens": variance.estimated_tokens,
         },
         "actual": {"requests": variance.actual_requests, "tokens": variance.actual_tokens},
+        "requests_lower_bound": variance.requests_lower_bound,
         "variance": {
             "requests": variance.request_variance,
             "tokens": variance.token_variance,
             "ratio": _ratio(variance.variance_ratio),
             "request_ratio": _ratio(variance.request_variance_ratio),
+        },
+        "cost": {
+            "estimated_usd": variance.estimated_cost_usd,
+            "actual_usd": variance.actual_cost_usd,
+            "computed_usd": variance.computed_cost_usd,
+            "variance_usd": variance.cost_variance_usd,
+            "ratio": _ratio(variance.cost_variance_ratio),
         },
         "breach": variance.breach.value,
         "drivers": list(variance.drivers),
@@ -94,6 +130,7 @@ def _slice(result: SliceResult) -> dict[str, Any]:
         "plan_path": result.plan_path,
         "estimate_path": result.estimate_path,
         "run_ids": list(result.run_ids),
+        "phase_budget": phase_budget_json(result.phase_budget),
     }
 
 
@@ -132,6 +169,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             for item in sorted(report.findings, key=lambda item: (*item.sort_key(), item.message))
         ],
         "totals": _numbers(report.totals, report.total_runs),
+        "price_data": report.price_data,
     }
 
 

@@ -21,6 +21,7 @@ from budget_gate.render import MARKER
 from budget_gate.render.environment import make_environment, render_template
 from budget_gate.render.escape import md_code
 from budget_gate.render.links import LinkContext
+from budget_gate.render.phases import table_rows
 from budget_gate.render.prepare import Prepared, prepare
 from budget_gate.render.view import Detail, build_view, headline
 from budget_gate.report import Report
@@ -37,6 +38,7 @@ FINDINGS_CAP = 200
 PER_CODE_CAP = 50
 SLICE_ROWS_CAP = 200
 STUBS_CAP = 10
+PHASE_TABLES_CAP = 20
 SHORT_TEXT = 200
 SCALE_STEPS = 64
 
@@ -51,7 +53,11 @@ def _ladder(prepared: Prepared) -> list[Detail]:
         stubs=min(len(prepared.stubs), STUBS_CAP),
         refs_per_stub=5,
     )
-    rows_capped = replace(findings_capped, slice_rows=min(len(prepared.attention), SLICE_ROWS_CAP))
+    rows_capped = replace(
+        findings_capped,
+        slice_rows=min(len(prepared.attention), SLICE_ROWS_CAP),
+        phase_tables=min(len(prepared.phase_results), PHASE_TABLES_CAP),
+    )
     texts_cut = replace(rows_capped, text_chars=SHORT_TEXT, notes=5)
     return [full, no_passing, findings_capped, rows_capped, texts_cut]
 
@@ -70,6 +76,11 @@ def _rows(prepared: Prepared, detail: Detail) -> int:
             for spec in (stubs if detail.stubs is None else stubs[: detail.stubs])
         )
         + min(len(prepared.report.notes), detail.notes)
+        + table_rows(
+            prepared.phase_results
+            if detail.phase_tables is None
+            else prepared.phase_results[: detail.phase_tables]
+        )
     )
 
 
@@ -83,6 +94,7 @@ def _scaled(detail: Detail, step: int) -> Detail:
         per_code=max(1, scale(detail.per_code)),
         slice_rows=scale(detail.slice_rows),
         stubs=scale(detail.stubs),
+        phase_tables=scale(detail.phase_tables),
         refs_per_stub=max(1, scale(detail.refs_per_stub)),
         notes=min(detail.notes, max(1, step)),
     )

@@ -9,9 +9,11 @@ import math
 
 from markupsafe import Markup
 
+from budget_gate.costs import format_usd
 from budget_gate.render.escape import trusted
 
 MISSING = "—"
+UNKNOWN_COST = "n/a"
 
 
 def count(value: int | None) -> Markup:
@@ -39,3 +41,41 @@ def plural(number: int, singular: str, plural_form: str | None = None) -> Markup
     """`1 error`, `3 errors`, `1,200 slices`."""
     word = singular if number == 1 else (plural_form or singular + "s")
     return trusted(f"{number:,} {word}")
+
+
+def usd_text(value: float | None, *, signed: bool = False) -> str:
+    """`$1,234.57` (`$0.0042` under a cent, `+$4.40` signed); `n/a` when the cost is unknown."""
+    if value is None or not math.isfinite(value):
+        return UNKNOWN_COST
+    return format_usd(value, signed=signed)
+
+
+def usd(value: float | None) -> Markup:
+    """`usd_text` for markdown: `\\$`, so two amounts in a row never open GitHub math."""
+    return trusted(usd_text(value).replace("$", "\\$"))
+
+
+def signed_usd(value: float | None) -> Markup:
+    """`+\\$4.40` / `-\\$1.20` for a cost difference in markdown; `n/a` when unknown."""
+    return trusted(usd_text(value, signed=True).replace("$", "\\$"))
+
+
+def at_least(value: int | None, lower_bound: bool) -> Markup:
+    """`≥12` when `value` is only a lower bound (an agent that did not count requests)."""
+    shown = count(value)
+    return trusted(f"≥{shown}") if lower_bound and value is not None else shown
+
+
+def utilisation(ratio: float | None) -> Markup:
+    """A share of a budget as a percent with one decimal (`1.5833` -> `158.3 %`); `—` when
+    unknown (a zero budget)."""
+    if ratio is None or not math.isfinite(ratio):
+        return trusted(MISSING)
+    return trusted(f"{ratio * 100:,.1f} %")
+
+
+def seconds(milliseconds: int | None) -> Markup:
+    """A duration in whole seconds (`1,840 s`); `—` when unknown."""
+    if milliseconds is None:
+        return trusted(MISSING)
+    return trusted(f"{round(milliseconds / 1000):,} s")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from budget_gate.findings import Finding, FindingCode, Severity
 from budget_gate.models.common import SliceRef
+from budget_gate.render.phases import with_phase_data
 from budget_gate.report import BreachLevel, Report, SliceResult
 
 BREACH_RANK = {BreachLevel.NONE: 0, BreachLevel.WARNING: 1, BreachLevel.BREACH: 2}
@@ -36,6 +37,8 @@ class Prepared:
     groups: tuple[tuple[FindingCode, Severity, tuple[Finding, ...]], ...]
     stubs: tuple[StubSpec, ...]
     severity_counts: Counter[Severity]
+    phase_results: tuple[SliceResult, ...] = ()
+    """Slices with a phase budget table, worst first."""
 
 
 def prepare(report: Report) -> Prepared:
@@ -62,6 +65,7 @@ def prepare(report: Report) -> Prepared:
         groups=_group_findings(report.findings),
         stubs=_stub_specs(report),
         severity_counts=Counter(finding.severity for finding in report.findings),
+        phase_results=with_phase_data(report.slices),
     )
 
 

@@ -10,27 +10,40 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from budget_gate.render.escape import plain
-from budget_gate.render.numbers import count, signed_percent
+from budget_gate.render.numbers import at_least, count, signed_percent, usd_text
+from budget_gate.render.phases import text_lines as phase_text_lines
 from budget_gate.render.prepare import prepare
 from budget_gate.render.view import Detail, FindingItem, ReportView, SliceRow, build_view
 from budget_gate.report import Report
 
 _HEADERS = ("SLICE", "STATUS", "ESTIMATE tok / req", "ACTUAL tok / req", "VARIANCE tok / req")
+_HEADERS_COST = ("COST est / actual / variance",)
 _HEADERS_TAIL = ("RUNS P/F/B", "BREACH")
 _EVERYTHING = Detail(refs_per_stub=1_000_000_000, text_chars=1_000_000_000)
 
 
-def _cells(row: SliceRow) -> tuple[str, ...]:
+def _cells(row: SliceRow, *, cost: bool = False) -> tuple[str, ...]:
     v = row.variance
     breach = row.breach if row.breach != "none" else "—"
     if row.drivers:
         breach += f" ({', '.join(plain(item) for item in row.drivers)})"
+    costs: tuple[str, ...] = ()
+    if cost:
+        actual = usd_text(v.actual_cost_usd)
+        if v.computed_cost_differs:
+            actual += f" (computed {usd_text(v.computed_cost_usd)})"
+        estimated, difference = (
+            usd_text(v.estimated_cost_usd),
+            usd_text(v.cost_variance_usd, signed=True),
+        )
+        costs = (f"{estimated} / {actual} / {difference}",)
     return (
         plain(row.ref),
         row.status or "",
         f"{count(v.estimated_tokens)} / {count(v.estimated_requests)}",
-        f"{count(v.actual_tokens)} / {count(v.actual_requests)}",
+        f"{count(v.actual_tokens)} / {at_least(v.actual_requests, v.requests_lower_bound)}",
         f"{signed_percent(v.variance_ratio)} / {signed_percent(v.request_variance_ratio)}",
+        *costs,
         f"{row.runs.passed}/{row.runs.failed}/{row.runs.blocked}",
         breach,
     )
@@ -73,9 +86,15 @@ def render_text(report: Report) -> str:
     slices = [*view.rows, *view.passing_rows]
     if slices:
         lines += ["", f"Slices in scope ({len(slices):,}):"]
-        lines += _table([(*_HEADERS, *_HEADERS_TAIL), *map(_cells, slices), _cells(view.totals)])
+        cost = view.show_cost
+        headers = (*_HEADERS, *(_HEADERS_COST if cost else ()), *_HEADERS_TAIL)
+        rows = [_cells(row, cost=cost) for row in (*slices, view.totals)]
+        lines += _table([headers, *rows])
+        if cost and view.price_data:
+            lines.append(f"  Computed costs use {plain(view.price_data)}.")
     else:
         lines += ["", "No plan slices are in scope for this change."]
+    lines += phase_text_lines(view.phase_tables)
     if view.groups:
         lines += ["", f"Findings ({view.findings_total:,}):"]
         for group in view.groups:

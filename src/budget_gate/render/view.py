@@ -19,6 +19,7 @@ from budget_gate.models.config import Mode
 from budget_gate.render.escape import md_code, shorten, trusted
 from budget_gate.render.links import LinkContext
 from budget_gate.render.numbers import plural
+from budget_gate.render.phases import PhaseTable, phase_table
 from budget_gate.render.prepare import Prepared, StubSpec, allot
 from budget_gate.report import Report, RunCounts, SliceResult, Variance, Verdict, utc_stamp
 from budget_gate.stubs import estimates_stub, usage_report_stub
@@ -39,6 +40,7 @@ class Detail:
     refs_per_stub: int = 20
     text_chars: int = 1_000
     notes: int = 20
+    phase_tables: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,13 @@ class ReportView:
     stubs: tuple[StubItem, ...]
     stubs_hidden: int
     full_report_url: Markup | None
+    show_cost: bool = False
+    """Whether any cost is known: the cost columns and totals are shown only then."""
+    price_data: str | None = None
+    phase_tables: tuple[PhaseTable, ...] = ()
+    """Per-phase budgets of the slices whose runs report phases, worst first (§6.3)."""
+    phase_tables_hidden: int = 0
+    """Where computed costs come from, e.g. `genai-prices 0.2.3` (named in the footer)."""
 
 
 class _Shortener:
@@ -282,6 +291,15 @@ def build_view(prepared: Prepared, detail: Detail, links: LinkContext | None) ->
     if len(stubs) < len(prepared.stubs):
         shown.append(f"{len(stubs):,} of {len(prepared.stubs):,} fix stubs")
 
+    phase_cap = len(prepared.phase_results) if detail.phase_tables is None else detail.phase_tables
+    phase_tables = tuple(
+        phase_table(result, links, short) for result in prepared.phase_results[:phase_cap]
+    )
+    if len(phase_tables) < len(prepared.phase_results):
+        shown.append(
+            f"{len(phase_tables):,} of {len(prepared.phase_results):,} phase budget tables"
+        )
+
     notes = tuple(short(note) or "" for note in report.notes[: detail.notes])
     totals = SliceRow(
         ref="Total",
@@ -327,4 +345,13 @@ def build_view(prepared: Prepared, detail: Detail, links: LinkContext | None) ->
         stubs=stubs,
         stubs_hidden=len(prepared.stubs) - len(stubs),
         full_report_url=links.report_url if links else None,
+        show_cost=shows_cost(report),
+        price_data=report.price_data,
+        phase_tables=phase_tables,
+        phase_tables_hidden=len(prepared.phase_results) - len(phase_tables),
     )
+
+
+def shows_cost(report: Report) -> bool:
+    """Cost columns only when some slice or the total has a known cost."""
+    return report.totals.cost_known or any(item.variance.cost_known for item in report.slices)

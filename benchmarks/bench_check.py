@@ -1,0 +1,335 @@
+"""Time `budget-gate check` on synthetic repositories and compare the figures with the targets.
+
+Targets (issue 2): a 10-slice pull request is checked in <= 1.0 s at 100,000 usage reports and
+in <= 1.2x the time it takes at 1,000 reports (slices and plans held at DESIGN's 20,000 slices in
+both, so only the number of reports differs); a full audit costs <= 1.3x a raw C-loader parse
+(`yaml.load(bytes, Loader=yaml.CSafeLoader)`) of exactly the same artifact files.
+
+The pull-request figures are those of `budget-gate check --format json` run as a subprocess, as a
+user or CI job sees them (interpreter start, imports, git, reading, judging, rendering); the
+in-process figures (`gate.run_check` + `render_json`) are printed next to them to show where the
+time goes. Caches that a CI run would not have are cleared between in-process runs. The two
+repositories are measured in alternation, so a busy machine slows both alike, and targets are
+judged on the best run (the cost without interference, as `timeit` advises); medians and CPU
+time are printed too. Exits 1 when a target is missed, so `make bench` is a real check.
+
+    python benchmarks/bench_check.py                      # the full benchmark (as `make bench`)
+    python benchmarks/bench_check.py --quick              # small shapes, a smoke test
+    python benchmarks/bench_check.py --reports 1000 100000 --runs 9 --audit-reports 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gc
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from budget_gate.gate import CheckRequest, run_check
+from budget_gate.load.records import ArtifactKind
+from budget_gate.load.repository import ArtifactLayout
+from budget_gate.load.worktree import WorktreeSource
+from budget_gate.models.config import GateConfig
+from budget_gate.render.json_report import render_json
+from synthetic_repo import Shape, build
+
+HERE = Path(__file__).resolve().parent
+PR_LIMIT_SECONDS = 1.0
+PR_GROWTH_LIMIT = 1.2
+AUDIT_RATIO_LIMIT = 1.3
+# Modules a `check` must not import (they belong to other commands or the Action).
+UNWANTED_FOR_CHECK = ("github", "requests", "urllib3", "genai_prices")
+
+
+@dataclass
+class Timing:
+    """Wall-clock and CPU seconds of repeated runs of one thing."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    @property
+    def best(self) -> float:
+        return min(self.wall)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall)
+
+    def show(self) -> str:
+        return (
+            f"best {self.best:6.3f} s  median {self.median:6.3f} s  "
+            f"CPU best {min(self.cpu):6.3f} s  ({len(self.wall)} runs)"
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    value: float
+    limit: float
+    unit: str
+
+    @property
+    def ok(self) -> bool:
+        return self.value <= self.limit
+
+    def show(self) -> str:
+        mark = "ok  " if self.ok else "MISS"
+        return (
+            f"[{mark}] {self.name}: {self.value:.3f}{self.unit} (target <= {self.limit}{self.unit})"
+        )
+
+
+def measure(action: Callable[[], object], *, runs: int, warmup: int = 1) -> Timing:
+    """Time an in-process action (after `warmup` untimed runs)."""
+    return measure_each({"": action}, runs=runs, warmup=warmup)[""]
+
+
+def measure_each(
+    actions: dict[str, Callable[[], object]], *, runs: int, warmup: int = 1
+) -> dict[str, Timing]:
+    """Time several in-process actions in alternation, so background load hits them alike."""
+    for _ in range(warmup):
+        for action in actions.values():
+            action()
+    timings = {name: Timing() for name in actions}
+    for round_number in range(runs):
+        order = list(actions.items())
+        for name, action in order if round_number % 2 == 0 else reversed(order):
+            gc.collect()
+            wall, cpu = time.perf_counter(), time.process_time()
+            action()
+            timings[name].cpu.append(time.process_time() - cpu)
+            timings[name].wall.append(time.perf_counter() - wall)
+    return timings
+
+
+def run_timed(command: Sequence[str]) -> tuple[float, float]:
+    """Run a command; its wall-clock seconds and CPU seconds (user + system, from wait4)."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode not in (0, 1):
+            errors.seek(0)
+            message = errors.read().decode(errors="replace")
+            raise SystemExit(f"{' '.join(command)} failed ({process.returncode}): {message}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def measure_commands(commands: dict[str, Sequence[str]], *, runs: int) -> dict[str, Timing]:
+    """Time several commands in alternation (after one untimed run each)."""
+    for command in commands.values():
+        run_timed(command)
+    timings = {name: Timing() for name in commands}
+    for round_number in range(runs):
+        order = list(commands.items())
+        for name, command in order if round_number % 2 == 0 else reversed(order):
+            wall, cpu = run_timed(command)
+            timings[name].wall.append(wall)
+            timings[name].cpu.append(cpu)
+    return timings
+
+
+def clear_caches() -> None:
+    """Forget what a previous in-process run memoised (compiled globs, identity patterns, ...)."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("budget_gate"):
+            continue
+        for value in vars(module).values():
+            if isinstance(value, functools._lru_cache_wrapper):
+                value.cache_clear()
+
+
+def cli() -> list[str]:
+    return [sys.executable, "-m", "budget_gate"]
+
+
+def check_command(repo: Path) -> list[str]:
+    return [*cli(), "check", "--repo", str(repo), "--base", "main", "--head", "pr"]
+
+
+def run_in_process(repo: Path, *, base: str | None, head: str | None) -> str:
+    clear_caches()
+    outcome = run_check(CheckRequest(repo=repo, base=base, head=head), now=datetime.now(UTC))
+    return render_json(outcome.report)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    return (
+        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, PyYAML {yaml.__version__} "
+        f"(libyaml {'yes' if yaml.__with_libyaml__ else 'NO'}), {git}"
+    )
+
+
+def startup(runs: int) -> None:
+    """Interpreter start and `import budget_gate.cli`, measured apart from the work itself."""
+    timings = measure_commands(
+        {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "python -c 'import budget_gate.cli'": [sys.executable, "-c", "import budget_gate.cli"],
+        },
+        runs=runs,
+    )
+    for name, timing in timings.items():
+        print(f"{name:38s} {timing.show()}")
+    trace = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import budget_gate.cli"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    rows = []
+    for line in trace.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            rows.append((int(parts[1]), parts[2].rstrip()))
+    print("heaviest imports (cumulative, -X importtime):")
+    for micros, name in sorted(rows, reverse=True)[:8]:
+        print(f"  {micros / 1000:7.1f} ms {name.strip()}")
+    imported_names = {name.strip() for _, name in rows}
+    unwanted = [name for name in UNWANTED_FOR_CHECK if name in imported_names]
+    print(f"modules check must not import: {', '.join(unwanted) if unwanted else 'none imported'}")
+
+
+def check_report(repo: Path, shape: Shape) -> None:
+    """The PR report must judge the slices the PR touches (no skipped work)."""
+    sample = run_in_process(repo, base="main", head="pr")
+    if '"kind": "pull-request"' not in sample or sample.count('"slice_id"') < shape.pr_slices:
+        raise SystemExit(f"{repo}: the PR report does not list the slices the PR touches")
+
+
+def audit_files(repo: Path) -> list[tuple[Path, ArtifactKind]]:
+    layout = ArtifactLayout.classify(WorktreeSource(repo).list_paths(), GateConfig())
+    return [(repo / path, kind) for kind, paths in layout.by_kind.items() for path in paths]
+
+
+def raw_parse(files: Sequence[tuple[Path, ArtifactKind]]) -> None:
+    """The floor: read each file and parse it with the C loader, nothing else."""
+    for path, kind in files:
+        data = path.read_bytes()
+        if kind is ArtifactKind.PLAN and path.suffix == ".md":
+            next(yaml.load_all(data, Loader=yaml.CSafeLoader))  # the front matter document
+        else:
+            yaml.load(data, Loader=yaml.CSafeLoader)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--plans", type=int, default=4000, help="plans (5 slices each)")
+    parser.add_argument(
+        "--reports", type=int, nargs=2, default=(1000, 100_000), metavar=("SMALL", "LARGE")
+    )
+    parser.add_argument("--audit-reports", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per PR measurement")
+    parser.add_argument("--audit-runs", type=int, default=3)
+    parser.add_argument("--no-audit", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="200 plans, 100/5,000 reports")
+    parser.add_argument("--cache", type=Path, default=HERE / ".cache")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.plans, args.reports, args.audit_reports, args.runs = 200, (100, 5000), 5000, 3
+
+    print(f"machine: {machine()}")
+    startup(args.runs)
+    verdicts: list[Verdict] = []
+
+    small_reports, large_reports = args.reports
+    repos: dict[str, Path] = {}
+    for reports in (small_reports, large_reports):
+        shape = Shape(plans=args.plans, reports=reports)
+        started = time.perf_counter()
+        repo = build(shape, args.cache)
+        check_report(repo, shape)
+        print(
+            f"\n{shape.plans:,} plans / {shape.slices:,} slices / {reports:,} reports, a PR "
+            f"touching {shape.pr_slices} slices: {repo} "
+            f"(ready in {time.perf_counter() - started:.1f} s)"
+        )
+        repos[f"{reports:,} reports"] = repo
+    print(f"\nPR check: {' '.join(check_command(Path('REPO')))} --format json")
+    cli_timings = measure_commands(
+        {name: [*check_command(repo), "--format", "json"] for name, repo in repos.items()},
+        runs=args.runs,
+    )
+    in_process = measure_each(
+        {
+            name: functools.partial(run_in_process, repo, base="main", head="pr")
+            for name, repo in repos.items()
+        },
+        runs=args.runs,
+    )
+    for name in repos:
+        print(f"  {name:>15s}  subprocess  {cli_timings[name].show()}")
+        print(f"  {name:>15s}  in-process  {in_process[name].show()}")
+
+    small, large = (cli_timings[f"{count:,} reports"] for count in (small_reports, large_reports))
+    verdicts.append(
+        Verdict(f"PR check at {large_reports:,} reports", large.best, PR_LIMIT_SECONDS, " s")
+    )
+    verdicts.append(
+        Verdict(
+            f"PR check at {large_reports:,} / at {small_reports:,} reports",
+            large.best / small.best,
+            PR_GROWTH_LIMIT,
+            "x",
+        )
+    )
+
+    if not args.no_audit:
+        shape = Shape(plans=args.plans, reports=args.audit_reports)
+        repo = build(shape, args.cache)
+        files = audit_files(repo)
+        print(f"\nAudit (working tree, no --base) of {repo}: {len(files):,} artifact files")
+        timings = measure_each(
+            {
+                "raw": functools.partial(raw_parse, files),
+                "audit": functools.partial(run_in_process, repo, base=None, head=None),
+            },
+            runs=args.audit_runs,
+        )
+        print(f"  raw read + CSafeLoader parse   {timings['raw'].show()}")
+        print(f"  run_check + render_json        {timings['audit'].show()}")
+        verdicts.append(
+            Verdict(
+                "audit / raw parse",
+                timings["audit"].best / timings["raw"].best,
+                AUDIT_RATIO_LIMIT,
+                "x",
+            )
+        )
+
+    print()
+    for verdict in verdicts:
+        print(verdict.show())
+    return 0 if all(verdict.ok for verdict in verdicts) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""`budget-gate publish --bundle DIR`: the trusted second stage of the fork-safe setup.
+
+Runs in a `workflow_run` job on the bundle the untrusted `pull_request` job uploaded; see
+`budget_gate.publish_run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "publish", help="post a fork PR's bundle from a trusted workflow_run job"
+    )
+    parser.add_argument(
+        "--bundle", type=Path, required=True, help="the directory the pull_request run uploaded"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here: PyGithub takes most of a second to load, which `check` never needs.
+    from budget_gate.publish_run import main
+
+    return main(os.environ, bundle=args.bundle, stream=sys.stdout, now=datetime.now(UTC))

@@ -1,0 +1,208 @@
+"""The sticky PR comment: one per pull request, found again on every run, never duplicated.
+
+A comment is ours when its body holds the report's hidden marker **and** the token's identity
+wrote it; anyone can paste the marker into a comment, nobody can post as our identity. The
+identity is found without an extra request when possible:
+
+- an installation token (`ghs_…`: the workflow's `GITHUB_TOKEN`, whose comments are by
+  `github-actions[bot]`, or a GitHub App's token, `<app>[bot]`) writes as a **bot** account, and
+  only GitHub Apps a maintainer installed can post as one, so a bot author is ours. The
+  comment's `user.type` comes with every listed comment; matching the exact `<app>[bot]` login
+  or `performed_via_github_app.slug` would need the app's slug, which an installation token
+  cannot read (`GET /app` needs the app's JWT);
+- any other token is a user's (PAT): one `GET /user` gives its login, asked only when some
+  comment carries the marker.
+
+Every body ends with a stamp `<!-- plan-budget-gate:stamp head=SHA at=TIME digest=HEX -->`: the
+head commit judged, the time of the event judged and a digest of the report's content. A run
+whose time is older than the stamp on the comment leaves it alone (a re-run of an old commit's
+job never overwrites a newer report); a body with the same head and digest is not sent again.
+Duplicates left by racing runs are deleted, keeping the oldest so the comment keeps its place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from budget_gate.github.client import Comment, GitHubError, ProblemKind
+from budget_gate.models.config import CommentMode
+from budget_gate.render import MARKER
+from budget_gate.report import utc_stamp
+
+MIN_BODY_CHARS = 2_000
+"""The smallest body tried: the report renderer needs 1,000 characters, the stamp the rest."""
+SHRINK_ATTEMPTS = 4
+_STAMP = re.compile(
+    r"<!-- plan-budget-gate:stamp head=(?P<head>[0-9a-f]{40}) "
+    r"at=(?P<at>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) digest=(?P<digest>[0-9a-f]{16,64}) -->"
+)
+INSTALLATION_TOKEN_PREFIX = "ghs_"  # noqa: S105 - a token kind, not a token
+
+
+class CommentApi(Protocol):
+    def list_comments(self, number: int) -> list[Comment]: ...
+
+    def create_comment(self, number: int, body: str) -> Comment: ...
+
+    def edit_comment(self, comment_id: int, body: str) -> Comment: ...
+
+    def delete_comment(self, comment_id: int) -> None: ...
+
+    def authenticated_login(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    head_sha: str
+    at: datetime
+    digest: str
+
+    def render(self) -> str:
+        return (
+            f"<!-- plan-budget-gate:stamp head={self.head_sha} at={utc_stamp(self.at)} "
+            f"digest={self.digest} -->"
+        )
+
+    @classmethod
+    def find(cls, body: str) -> Stamp | None:
+        """The last stamp in a comment body, if it has a valid one."""
+        matches = list(_STAMP.finditer(body))
+        if not matches:
+            return None
+        found = matches[-1]
+        at = datetime.fromisoformat(found["at"].replace("Z", "+00:00"))
+        return cls(head_sha=found["head"], at=at, digest=found["digest"])
+
+    def same_content(self, other: Stamp) -> bool:
+        return self.head_sha == other.head_sha and self.digest == other.digest
+
+
+class CommentOutcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    RECREATED = "recreated"
+    NEWER_EXISTS = "newer-exists"
+    OFF = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class CommentResult:
+    outcome: CommentOutcome
+    url: str | None = None
+    duplicates_deleted: int = 0
+
+
+class _Owner:
+    """Decides whether a comment was written by the token's identity (see module docstring)."""
+
+    def __init__(self, api: CommentApi, token: str) -> None:
+        self._api = api
+        self._bot = token.startswith(INSTALLATION_TOKEN_PREFIX)
+        self._login: str | None = None
+
+    def owns(self, comment: Comment) -> bool:
+        if self._bot:
+            return comment.author_is_bot
+        if self._login is None:
+            try:
+                self._login = self._api.authenticated_login().lower()
+            except GitHubError as problem:
+                if problem.kind is not ProblemKind.FORBIDDEN:
+                    raise
+                self._bot = True  # an installation token in another format: it is a bot
+                return comment.author_is_bot
+        return comment.author.lower() == self._login
+
+
+def _sized(render: Callable[[int], str], stamp: Stamp, limit: int) -> str:
+    line = stamp.render()
+    return f"{render(limit - len(line) - 2).rstrip()}\n{line}\n"
+
+
+def _send(send: Callable[[str], Comment], compose: Callable[[int], str], limit: int) -> Comment:
+    """Send the body; when GitHub finds it too long, render it smaller and send it again."""
+    for _ in range(SHRINK_ATTEMPTS):
+        try:
+            return send(compose(limit))
+        except GitHubError as problem:
+            if problem.kind is not ProblemKind.TOO_LONG or limit <= MIN_BODY_CHARS:
+                raise
+            limit = max(MIN_BODY_CHARS, limit * 3 // 4)
+    return send(compose(MIN_BODY_CHARS))
+
+
+def _delete_all(api: CommentApi, comments: list[Comment]) -> int:
+    deleted = 0
+    for comment in comments:
+        try:
+            api.delete_comment(comment.id)
+            deleted += 1
+        except GitHubError as problem:
+            if problem.kind is not ProblemKind.NOT_FOUND:  # another run deleted it already
+                raise
+    return deleted
+
+
+def publish_comment(
+    api: CommentApi,
+    *,
+    number: int,
+    render: Callable[[int], str],
+    stamp: Stamp,
+    mode: CommentMode,
+    token: str,
+    max_chars: int,
+) -> CommentResult:
+    """Create, update or recreate the sticky comment on PR `number`.
+
+    `render(limit)` returns the report markdown in at most `limit` characters; the stamp is added
+    after it, within `max_chars`.
+    """
+    if mode is CommentMode.OFF:
+        return CommentResult(outcome=CommentOutcome.OFF)
+
+    def compose(limit: int) -> str:
+        return _sized(render, stamp, limit)
+
+    def create(body: str) -> Comment:
+        return api.create_comment(number, body)
+
+    owner = _Owner(api, token)
+    mine = [item for item in api.list_comments(number) if MARKER in item.body and owner.owns(item)]
+    for item in mine:
+        found = Stamp.find(item.body)
+        if found is not None and found.at > stamp.at:
+            return CommentResult(outcome=CommentOutcome.NEWER_EXISTS, url=item.html_url)
+    if mode is CommentMode.RECREATE:
+        deleted = _delete_all(api, mine)
+        created = _send(create, compose, max_chars)
+        outcome = CommentOutcome.RECREATED if mine else CommentOutcome.CREATED
+        return CommentResult(outcome=outcome, url=created.html_url, duplicates_deleted=deleted)
+    if not mine:
+        created = _send(create, compose, max_chars)
+        return CommentResult(outcome=CommentOutcome.CREATED, url=created.html_url)
+    keep, duplicates = mine[0], mine[1:]
+    deleted = _delete_all(api, duplicates)
+    previous = Stamp.find(keep.body)
+    if previous is not None and previous.same_content(stamp):
+        return CommentResult(
+            outcome=CommentOutcome.UNCHANGED, url=keep.html_url, duplicates_deleted=deleted
+        )
+    try:
+        edited = _send(lambda body: api.edit_comment(keep.id, body), compose, max_chars)
+    except GitHubError as problem:
+        if problem.kind is not ProblemKind.NOT_FOUND:
+            raise
+        created = _send(create, compose, max_chars)  # deleted between listing and editing
+        return CommentResult(
+            outcome=CommentOutcome.CREATED, url=created.html_url, duplicates_deleted=deleted
+        )
+    return CommentResult(
+        outcome=CommentOutcome.UPDATED, url=edited.html_url, duplicates_deleted=deleted
+    )

@@ -1,0 +1,55 @@
+"""Markdown of the variance summary and of the release notes' evidence section.
+
+Both come from shipped templates in the escape-by-default environment, so every string that
+came from a user's file (titles, IDs, tag names) renders literally.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC
+
+from markupsafe import Markup
+
+from budget_gate.models.summary import VarianceSummary
+from budget_gate.render.environment import make_environment
+from budget_gate.render.escape import trusted
+from budget_gate.render.numbers import MISSING
+
+SUMMARY_TEMPLATE = "summary.md.j2"
+
+
+def usd(value: float | None) -> Markup:
+    """`$1,234.57`; `<$0.01` for a positive amount that rounds to nothing; `—` when unknown.
+
+    The `$` is escaped: two amounts in one line must not become GitHub inline math.
+    """
+    if value is None or not math.isfinite(value):
+        return trusted(MISSING)
+    if 0 < value < 0.005:
+        return trusted("&lt;\\$0.01")
+    return trusted(f"\\${value:,.2f}")
+
+
+def render_shipped(name: str, context: Mapping[str, object]) -> str:
+    """Render one shipped template with the report's filters plus `usd`."""
+    env = make_environment()
+    env.filters["usd"] = usd
+    return env.get_template(name).render(context)
+
+
+def generated_label(summary: VarianceSummary) -> Markup:
+    return trusted(f"{summary.generated_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC")
+
+
+def render_summary_markdown(summary: VarianceSummary) -> str:
+    """The summary's markdown twin: verdict, range, one row per slice and the totals."""
+    show_cost = any(
+        item.estimated_cost_usd is not None or item.actual_cost_usd is not None
+        for item in summary.slices
+    )
+    return render_shipped(
+        SUMMARY_TEMPLATE,
+        {"summary": summary, "generated": generated_label(summary), "show_cost": show_cost},
+    )

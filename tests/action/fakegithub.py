@@ -1,0 +1,352 @@
+"""A stateful fake of the GitHub REST API at the HTTP layer (`responses`), for the Action's tests.
+
+It keeps comments, check runs (with their annotations), commit statuses and pull requests, and
+answers like GitHub does, including its limits (65,536-character comments, 65,535-character
+check summaries, 50 annotations a request, 140-character status descriptions) and paginated
+lists with `Link` headers. Tests read the final state and `sent`, the exact list of requests.
+One-shot failures (`fail`) stand for 5xx answers, rate limits, a fork's 403 or a comment
+deleted meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import responses
+from requests import PreparedRequest
+
+API = "https://api.github.com"
+SERVER = "https://github.com"
+REPO = "Codertocat/Hello-World"
+FORBIDDEN = "Resource not accessible by integration"
+BOT = "github-actions[bot]"
+
+
+@dataclass(frozen=True)
+class Sent:
+    method: str
+    path: str
+    """Relative to the API root, with the query: `/repos/o/r/issues/2/comments?per_page=100`."""
+    body: Any
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass
+class Failure:
+    method: str
+    path: re.Pattern[str]
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any]
+    times: int
+    then: Callable[[], object] | None = None
+
+
+@dataclass
+class FakeGitHub:
+    rsps: responses.RequestsMock
+    api_url: str = API
+    server_url: str = SERVER
+    repository: str = REPO
+    user_login: str | None = None
+    """`GET /user` answers with this login; None answers 403 as for an installation token."""
+    comments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    check_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    pr_files: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    pr_commits: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    _failures: list[Failure] = field(default_factory=list)
+    _next_id: int = 1000
+
+    def __post_init__(self) -> None:
+        self.api_url = self.api_url.rstrip("/")
+        parts = urlsplit(self.api_url)
+        self._prefix = parts.path
+        # PyGithub sends the default port explicitly (`https://api.github.com:443/...`).
+        host = re.escape(f"{parts.scheme}://{parts.hostname}")
+        pattern = re.compile(f"^{host}(:[0-9]+)?{re.escape(self._prefix)}/")
+        for method in ("GET", "POST", "PATCH", "DELETE"):
+            self.rsps.add_callback(method, pattern, callback=self._dispatch)
+
+    # -- setting the scene ---------------------------------------------------------------------
+
+    def add_comment(
+        self, number: int, body: str, *, login: str = BOT, user_type: str = "Bot"
+    ) -> int:
+        comment_id = self._new_id()
+        self.comments[comment_id] = self._comment(comment_id, number, body, login, user_type)
+        return comment_id
+
+    def add_pull(
+        self,
+        number: int,
+        *,
+        head_sha: str,
+        base_repo: str | None = None,
+        labels: tuple[str, ...] = (),
+    ) -> None:
+        self.pulls[number] = {
+            "url": f"{self.api_url}/repos/{self.repository}/pulls/{number}",
+            "number": number,
+            "state": "open",
+            "head": {"sha": head_sha, "repo": {"full_name": "someone/fork"}},
+            "base": {"sha": "0" * 40, "repo": {"full_name": base_repo or self.repository}},
+            "labels": [{"name": name} for name in labels],
+        }
+
+    def fail(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        message: str = "Server Error",
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+        errors: list[dict[str, Any]] | None = None,
+        then: Callable[[], object] | None = None,
+    ) -> None:
+        """Answer the next `times` matching requests with `status` (path: a regex); `then` runs
+        when it does (e.g. another run deleting the comment meanwhile)."""
+        body: dict[str, Any] = {"message": message, "documentation_url": "https://docs.github.com"}
+        if errors:
+            body["errors"] = errors
+        self._failures.append(
+            Failure(method, re.compile(path), status, headers or {}, body, times, then)
+        )
+
+    # -- what happened -------------------------------------------------------------------------
+
+    @property
+    def sent(self) -> list[Sent]:
+        found = []
+        for call in self.rsps.calls:
+            request = call.request
+            url = urlsplit(request.url or "")
+            path = url.path.removeprefix(self._prefix) + (f"?{url.query}" if url.query else "")
+            body = request.body
+            if isinstance(body, bytes):
+                body = body.decode("utf-8")
+            found.append(Sent(request.method or "", path, json.loads(body) if body else None))
+        return found
+
+    def requests(self) -> list[str]:
+        return [str(item) for item in self.sent]
+
+    def bodies(self) -> list[str]:
+        return [comment["body"] for comment in self.comments.values()]
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _comment(
+        self, comment_id: int, number: int, body: str, login: str, user_type: str
+    ) -> dict[str, Any]:
+        return {
+            "id": comment_id,
+            "node_id": f"IC_{comment_id}",
+            "url": f"{self.api_url}/repos/{self.repository}/issues/comments/{comment_id}",
+            "html_url": (
+                f"{self.server_url}/{self.repository}/pull/{number}#issuecomment-{comment_id}"
+            ),
+            "issue_url": f"{self.api_url}/repos/{self.repository}/issues/{number}",
+            "body": body,
+            "user": {"login": login, "id": 41898282, "type": user_type},
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "author_association": "NONE",
+            "performed_via_github_app": None,
+            "_number": number,
+        }
+
+    @staticmethod
+    def _public(item: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in item.items() if not key.startswith("_")}
+
+    def _dispatch(self, request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+        url = urlsplit(request.url or "")
+        path = url.path.removeprefix(self._prefix)
+        method = request.method or "GET"
+        for failure in self._failures:
+            if failure.times > 0 and failure.method == method and failure.path.search(path):
+                failure.times -= 1
+                if failure.then is not None:
+                    failure.then()
+                return failure.status, failure.headers, json.dumps(failure.body)
+        raw = request.body.decode() if isinstance(request.body, bytes) else request.body
+        body = json.loads(raw) if raw else None
+        query = {key: values[0] for key, values in parse_qs(url.query).items()}
+        repo = f"/repos/{self.repository}"
+        routes: list[tuple[str, str, Any]] = [
+            ("GET", rf"^{repo}/issues/(\d+)/comments$", self._list_comments),
+            ("POST", rf"^{repo}/issues/(\d+)/comments$", self._create_comment),
+            ("PATCH", rf"^{repo}/issues/comments/(\d+)$", self._edit_comment),
+            ("DELETE", rf"^{repo}/issues/comments/(\d+)$", self._delete_comment),
+            ("POST", rf"^{repo}/check-runs$", self._create_check),
+            ("PATCH", rf"^{repo}/check-runs/(\d+)$", self._update_check),
+            ("POST", rf"^{repo}/statuses/([0-9a-f]{{40}})$", self._create_status),
+            ("GET", rf"^{repo}/pulls/(\d+)/files$", self._pull_files),
+            ("GET", rf"^{repo}/pulls/(\d+)/commits$", self._pull_commits),
+            ("GET", rf"^{repo}/pulls/(\d+)$", self._pull),
+            ("GET", r"^/user$", self._user),
+        ]
+        for verb, pattern, handler in routes:
+            match = re.match(pattern, path)
+            if verb == method and match:
+                return handler(path, query, body, *match.groups())
+        return 404, {}, json.dumps({"message": "Not Found"})
+
+    def _page(
+        self, path: str, query: dict[str, str], items: list[Any]
+    ) -> tuple[int, dict[str, str], str]:
+        per_page = int(query.get("per_page", "30"))
+        page = int(query.get("page", "1"))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        headers: dict[str, str] = {}
+        last = max(1, -(-len(items) // per_page))
+        if page < last:
+            base = f"{self.api_url}{path}?per_page={per_page}"
+            headers["Link"] = (
+                f'<{base}&page={page + 1}>; rel="next", <{base}&page={last}>; rel="last"'
+            )
+        return 200, headers, json.dumps(chunk)
+
+    def _list_comments(self, path: str, query: dict[str, str], body: Any, number: str) -> Any:
+        items = [self._public(c) for c in self.comments.values() if c["_number"] == int(number)]
+        return self._page(path, query, items)
+
+    @staticmethod
+    def _too_long(resource: str, limit: int) -> tuple[int, dict[str, str], str]:
+        error = {
+            "resource": resource,
+            "code": "custom",
+            "field": "body",
+            "message": f"body is too long (maximum is {limit} characters)",
+        }
+        return 422, {}, json.dumps({"message": "Validation Failed", "errors": [error]})
+
+    def _create_comment(self, path: str, query: dict[str, str], body: Any, number: str) -> Any:
+        if len(body["body"]) > 65_536:
+            return self._too_long("IssueComment", 65_536)
+        comment_id = self._new_id()
+        self.comments[comment_id] = self._comment(comment_id, int(number), body["body"], BOT, "Bot")
+        return 201, {}, json.dumps(self._public(self.comments[comment_id]))
+
+    def _edit_comment(self, path: str, query: dict[str, str], body: Any, comment_id: str) -> Any:
+        comment = self.comments.get(int(comment_id))
+        if comment is None:
+            return 404, {}, json.dumps({"message": "Not Found"})
+        if len(body["body"]) > 65_536:
+            return self._too_long("IssueComment", 65_536)
+        comment["body"] = body["body"]
+        return 200, {}, json.dumps(self._public(comment))
+
+    def _delete_comment(self, path: str, query: dict[str, str], body: Any, comment_id: str) -> Any:
+        if self.comments.pop(int(comment_id), None) is None:
+            return 404, {}, json.dumps({"message": "Not Found"})
+        return 204, {}, ""
+
+    def _check_output(self, run: dict[str, Any], output: dict[str, Any]) -> Any:
+        annotations = output.get("annotations", [])
+        if len(annotations) > 50:
+            return 422, {}, json.dumps({"message": "Only 50 annotations may be sent at a time"})
+        if len(output.get("summary", "")) > 65_535:
+            return self._too_long("CheckRun", 65_535)
+        run["output"] = {key: value for key, value in output.items() if key != "annotations"}
+        run["_annotations"].extend(annotations)
+        run["output"]["annotations_count"] = len(run["_annotations"])
+        return None
+
+    def _create_check(self, path: str, query: dict[str, str], body: Any) -> Any:
+        run_id = self._new_id()
+        run = {
+            "id": run_id,
+            "url": f"{self.api_url}/repos/{self.repository}/check-runs/{run_id}",
+            "html_url": f"{self.server_url}/{self.repository}/runs/{run_id}",
+            "name": body["name"],
+            "head_sha": body["head_sha"],
+            "status": body.get("status"),
+            "conclusion": body.get("conclusion"),
+            "_annotations": [],
+        }
+        problem = self._check_output(run, body.get("output", {}))
+        if problem is not None:
+            return problem
+        self.check_runs[run_id] = run
+        return 201, {}, json.dumps(self._public(run))
+
+    def _update_check(self, path: str, query: dict[str, str], body: Any, run_id: str) -> Any:
+        run = self.check_runs.get(int(run_id))
+        if run is None:
+            return 404, {}, json.dumps({"message": "Not Found"})
+        problem = self._check_output(run, body.get("output", {}))
+        if problem is not None:
+            return problem
+        return 200, {}, json.dumps(self._public(run))
+
+    def _create_status(self, path: str, query: dict[str, str], body: Any, sha: str) -> Any:
+        if len(body.get("description", "")) > 140:
+            return 422, {}, json.dumps({"message": "description is too long (maximum is 140)"})
+        self.statuses.append({"sha": sha, **body})
+        return 201, {}, json.dumps({"id": self._new_id(), "state": body["state"], **body})
+
+    def _pull_files(self, path: str, query: dict[str, str], body: Any, number: str) -> Any:
+        return self._page(path, query, self.pr_files.get(int(number), [])[:3000])
+
+    def _pull_commits(self, path: str, query: dict[str, str], body: Any, number: str) -> Any:
+        return self._page(path, query, self.pr_commits.get(int(number), [])[:250])
+
+    def _pull(self, path: str, query: dict[str, str], body: Any, number: str) -> Any:
+        pull = self.pulls.get(int(number))
+        if pull is None:
+            return 404, {}, json.dumps({"message": "Not Found"})
+        return 200, {}, json.dumps(pull)
+
+    def _user(self, path: str, query: dict[str, str], body: Any) -> Any:
+        if self.user_login is None:
+            return 403, {}, json.dumps({"message": FORBIDDEN})
+        return 200, {}, json.dumps({"login": self.user_login, "id": 1, "type": "User"})
+
+
+def api_file(
+    filename: str, status: str = "modified", previous: str | None = None
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "sha": "b" * 40,
+        "filename": filename,
+        "status": status,
+        "additions": 1,
+        "deletions": 0,
+        "changes": 1,
+    }
+    if previous is not None:
+        item["previous_filename"] = previous
+    return item
+
+
+def api_commit(
+    sha: str,
+    message: str,
+    *,
+    author: str = "Dana Developer",
+    email: str = "dana@example.com",
+    parents: int = 1,
+) -> dict[str, Any]:
+    person = {"name": author, "email": email, "date": "2026-01-01T00:00:00Z"}
+    return {
+        "sha": sha,
+        "url": f"{API}/repos/{REPO}/commits/{sha}",
+        "commit": {"author": person, "committer": person, "message": message},
+        "parents": [{"sha": "c" * 40} for _ in range(parents)],
+    }

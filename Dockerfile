@@ -1,6 +1,7 @@
 # The Action's container: the package installed from this repository at build time, nothing
 # fetched when it runs. GitHub mounts the checkout at /github/workspace, owned by another user,
-# so git is told that directory is safe.
+# so git is told that directory is safe. The otel extra is installed so `otel: true` works
+# (it is imported only when asked for).
 FROM python:3.12-slim
 
 RUN apt-get update \
@@ -12,7 +13,7 @@ COPY pyproject.toml README.md ./
 COPY src/ src/
 COPY templates/ templates/
 COPY config/ config/
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir .[otel] \
     && git config --system --add safe.directory /github/workspace
 
 ENTRYPOINT ["budget-gate", "action"]

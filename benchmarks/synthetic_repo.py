@@ -79,7 +79,9 @@ def _files(shape: Shape) -> dict[str, str]:
     return files
 
 
-def _fast_import(repo: Path, branch: str, parent: str | None, message: str, files: dict) -> None:
+def _fast_import(
+    repo: Path, branch: str, parent: str | None, message: str, files: dict[str, str]
+) -> None:
     chunks = [f"commit refs/heads/{branch}\nauthor {AUTHOR}\ncommitter {AUTHOR}\n".encode()]
     data = message.encode()
     chunks.append(b"data %d\n%s\n" % (len(data), data))

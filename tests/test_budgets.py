@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from budget_gate.budgets import (
     BudgetSource,
     BudgetStatus,
-    PhaseSpend,
     Sizing,
     SliceBudget,
     StopLoss,
@@ -26,7 +25,6 @@ from budget_gate.budgets import (
     ceil_product,
     formula_limit,
     phase_limit,
-    spend_by_phase,
 )
 from budget_gate.load.phase_budgets import shipped_phase_budgets
 from budget_gate.models.budgets import PhaseBudgetConfig, PhaseBudgetOverrides, PhaseBudgetValues
@@ -34,6 +32,7 @@ from budget_gate.models.common import Complexity, Importance, Phase, PlanStatus
 from budget_gate.models.estimate import EstimationRecord, PhaseEstimate
 from budget_gate.models.plan import Plan, PlanSlice
 from budget_gate.models.usage import PhaseUsage, UsageReport
+from budget_gate.phase_spend import PhaseSpend, spend_by_phase
 from builders import estimate, report
 
 SHIPPED = shipped_phase_budgets()

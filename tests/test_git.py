@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from budget_gate import git as git_module
+from budget_gate import git_objects, git_runner
 from budget_gate.change import ChangedFile, FileStatus
-from budget_gate.git import GitError, GitRepo, GitTreeSource
+from budget_gate.git import GitRepo
+from budget_gate.git_runner import GitError
+from budget_gate.git_tree import GitTreeSource
 from budget_gate.load.source import FileSource
 from gitrepo import GitRepoBuilder
 
@@ -301,7 +303,7 @@ def tree_repo(builder: GitRepoBuilder) -> GitRepoBuilder:
 
 
 def test_tree_source_lists_files_and_symlinks_not_submodules(tree_repo: GitRepoBuilder) -> None:
-    source: FileSource = GitRepo(tree_repo.root).tree("HEAD")
+    source: FileSource = GitTreeSource(repo=GitRepo(tree_repo.root), rev="HEAD")
     paths = source.list_paths()
     assert "plans/Ü b/plan.yaml" in paths
     assert "plans/link.yaml" in paths
@@ -325,7 +327,7 @@ def test_tree_source_reads_the_commit_not_the_working_tree(tree_repo: GitRepoBui
 
 
 def test_tree_source_problems_name_the_fix(tree_repo: GitRepoBuilder) -> None:
-    source = GitRepo(tree_repo.root).tree("HEAD")
+    source = GitTreeSource(repo=GitRepo(tree_repo.root), rev="HEAD")
     results = source.read_many(
         ["plans/link.yaml", "big.yaml", "missing.yaml", "vendor/sub"], max_bytes=1000
     )
@@ -343,7 +345,7 @@ def test_tree_source_problems_name_the_fix(tree_repo: GitRepoBuilder) -> None:
 
 
 def test_paths_containing(tree_repo: GitRepoBuilder) -> None:
-    source = GitRepo(tree_repo.root).tree("HEAD")
+    source = GitTreeSource(repo=GitRepo(tree_repo.root), rev="HEAD")
     among = source.list_paths()
     assert source.paths_containing(["r-42", "r-1"], among) == [
         "plans/A/usage/run.yaml",
@@ -367,8 +369,8 @@ def test_paths_containing_splits_long_path_lists(
     for index in range(30):
         builder.write(f"reports/run-{index:02d}.yaml", f"run_id: run-{index:02d}\n")
     builder.commit("Reports")
-    monkeypatch.setattr(git_module, "_ARGV_BUDGET", 100)  # a few paths per git grep
-    source = GitRepo(builder.root).tree("HEAD")
+    monkeypatch.setattr(git_objects, "_ARGV_BUDGET", 100)  # a few paths per git grep
+    source = GitTreeSource(repo=GitRepo(builder.root), rev="HEAD")
     among = sorted(path for path in source.list_paths() if path.startswith("reports/"))
     assert source.paths_containing(["run-03", "run-27"], among) == [
         "reports/run-03.yaml",
@@ -378,7 +380,7 @@ def test_paths_containing_splits_long_path_lists(
 
 def test_redaction_of_credentials() -> None:
     text = "fatal: https://x-access-token:ghs_abcdefghijklmnopqrstuvwx@github.com/o/r failed"
-    redacted = git_module._redact(text)
+    redacted = git_runner._redact(text)
     assert "ghs_" not in redacted
     assert "x-access-token" not in redacted
     assert "https://github.com/o/r" in redacted

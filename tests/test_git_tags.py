@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from budget_gate.git import GitRepo, Tag
+from budget_gate.git import GitRepo
+from budget_gate.git_tags import Tag
 from gitrepo import GitRepoBuilder
 
 TAGGER = {"GIT_COMMITTER_NAME": "Rel Manager", "GIT_COMMITTER_EMAIL": "rel@example.com"}

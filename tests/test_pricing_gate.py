@@ -16,6 +16,7 @@ from budget_gate.change import Change, ScopeKind
 from budget_gate.costs import Unpriced, estimate_cost, run_cost
 from budget_gate.findings import FindingCode, Severity
 from budget_gate.judge import judge
+from budget_gate.messages import variance_message
 from budget_gate.models.common import Environment, Thresholds
 from budget_gate.models.config import GateConfig, ThresholdConfig
 from budget_gate.models.estimate import EstimationMethod, EstimationRecord
@@ -25,8 +26,9 @@ from budget_gate.render.json_report import report_to_dict
 from budget_gate.render.markdown import render_markdown
 from budget_gate.render.text import render_text
 from budget_gate.report import BreachLevel, Report
-from budget_gate.rules import RuleContext, evaluate, variance_message
-from budget_gate.variance import assess, resolve_thresholds, total_variance
+from budget_gate.rules import RuleContext, evaluate
+from budget_gate.thresholds import resolve_thresholds
+from budget_gate.variance import assess, total_variance
 from builders import artifacts, plan, plan_slice, ref, scope
 
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

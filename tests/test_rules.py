@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from budget_gate.artifacts import Artifacts, Sourced
 from budget_gate.findings import Finding, FindingCode, Severity
+from budget_gate.messages import listing, percent, record_home
 from budget_gate.models.common import FULL_PLAN, PlanStatus, Thresholds
 from budget_gate.models.estimate import EstimationRecord
 from budget_gate.models.plan import Plan
@@ -20,12 +21,9 @@ from budget_gate.rules import (
     RuleContext,
     duplicate_record,
     evaluate,
-    listing,
     missing_estimate,
     missing_usage_report,
     orphan_record,
-    percent,
-    record_home,
     unreported_agent_run,
     untracked_agent_commit,
     variance_breach,

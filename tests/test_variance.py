@@ -13,16 +13,13 @@ from budget_gate.models.config import GateConfig, ThresholdConfig
 from budget_gate.models.estimate import EstimationRecord
 from budget_gate.models.usage import PhaseUsage, RunStatus, UsageReport
 from budget_gate.report import BreachLevel, RunCounts, Variance
-from budget_gate.variance import (
+from budget_gate.thresholds import (
     ResolvedThresholds,
     ThresholdSource,
-    assess,
-    compute_variance,
     resolve_thresholds,
-    run_counts,
     slice_phase,
-    total_variance,
 )
+from budget_gate.variance import assess, compute_variance, run_counts, total_variance
 from builders import estimate, model_usage, plan, plan_slice, report
 
 DEFAULT = resolve_thresholds(plan=plan(), slice_=None, phase=None, config=GateConfig())

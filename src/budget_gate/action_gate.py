@@ -17,7 +17,8 @@ from datetime import datetime
 from budget_gate.actions import ActionError, ActionSettings
 from budget_gate.events import EventName, GateEvent, PullRequest
 from budget_gate.gate import CheckOutcome, CheckRequest, run_check
-from budget_gate.git import GitError, GitRepo
+from budget_gate.git import GitRepo
+from budget_gate.git_runner import GitError
 from budget_gate.github.pulls import PullApi, change_from_api
 
 

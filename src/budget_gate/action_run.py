@@ -18,17 +18,19 @@ from budget_gate.action_output import (
     set_outputs,
     write_report_files,
 )
+from budget_gate.action_telemetry import export_for_action
 from budget_gate.actions import ActionSettings, Runtime, read_event, read_settings
 from budget_gate.bundle import write_manifest
 from budget_gate.errors import GateError
 from budget_gate.events import EventName, GateEvent, Skipped, is_sha, parse_event
 from budget_gate.gate import CheckOutcome
-from budget_gate.git import GitError
+from budget_gate.git_runner import GitError
 from budget_gate.github.client import GitHubError, RepoClient
 from budget_gate.github.limits import STEP_SUMMARY_MAX_CHARS
 from budget_gate.models.config import GateConfig
 from budget_gate.publish_run import publish_bundle
 from budget_gate.publisher import Published, Renderer, Target, publish, publish_cannot_judge
+from budget_gate.release_action import judge_release, publish_release
 from budget_gate.render.environment import TemplateProblem
 from budget_gate.render.links import LinkContext
 
@@ -48,7 +50,20 @@ def main(env: Mapping[str, str], *, stream: TextIO, now: datetime) -> int:
     if event.name is EventName.WORKFLOW_RUN:
         bundle = settings.in_workspace(settings.bundle)
         return publish_bundle(settings, runtime, event, bundle=bundle, now=now)
+    if event.tag is not None:
+        return _release(settings, runtime, event, now=now)
     return _gate(settings, runtime, event, now=now)
+
+
+def _release(settings: ActionSettings, runtime: Runtime, event: GateEvent, *, now: datetime) -> int:
+    """A release or a tag push: the release gate, its evidence on the release, the check."""
+    client = open_client(settings)
+    try:
+        judged = judge_release(settings, event, now=now)
+    except (GateError, GitError, TemplateProblem) as error:
+        _cannot_judge(runtime, client, settings, event, reason=str(error))
+        raise
+    return publish_release(settings, runtime, event, judged, client=client, now=now)
 
 
 def _gate(settings: ActionSettings, runtime: Runtime, event: GateEvent, *, now: datetime) -> int:
@@ -111,6 +126,7 @@ def _gate(settings: ActionSettings, runtime: Runtime, event: GateEvent, *, now: 
             report=report,
             from_fork=pull is not None and pull.from_fork,
         )
+    export_for_action(settings, runtime, report=report, config=outcome.config.telemetry)
     return exit_status(report, settings, published)
 
 

@@ -34,6 +34,7 @@ INPUT_FIELDS: dict[str, str] = {
     "head": "head",
     "fail-on-error": "fail_on_error",
     "bundle": "bundle",
+    "otel": "otel",
 }
 """Each `action.yml` input and the `ActionSettings` field it fills."""
 
@@ -112,8 +113,10 @@ class ActionSettings(BaseModel):
     head: str | None = Field(default=None, max_length=250)
     fail_on_error: bool = True
     bundle: str = Field(default=DEFAULT_BUNDLE, min_length=1, max_length=500)
+    otel: bool = False
+    """Export the report's metrics over OTLP/HTTP (configured by the `OTEL_*` variables)."""
 
-    @field_validator("fail_on_error", mode="before")
+    @field_validator("fail_on_error", "otel", mode="before")
     @classmethod
     def _boolean(cls, value: object) -> object:
         if value in _TRUE:

@@ -20,10 +20,10 @@ from fractions import Fraction
 from budget_gate.budgets import BudgetSource, Sizing, exact, slice_limits
 from budget_gate.errors import GateError
 from budget_gate.index import RecordIndex, SliceEntry, did_you_mean
+from budget_gate.messages import listing
 from budget_gate.models.budgets import PhaseBudgetConfig
 from budget_gate.models.common import Complexity, Importance, Phase, PlanStatus, SliceRef
 from budget_gate.models.estimate import EstimationMethod, EstimationRecord, PhaseEstimate
-from budget_gate.rules import listing
 
 
 class EstimateError(GateError):

@@ -20,6 +20,8 @@ ZERO_SHA = "0" * 40
 PR_ACTIONS = frozenset(
     {"opened", "synchronize", "reopened", "labeled", "unlabeled", "ready_for_review"}
 )
+RELEASE_ACTIONS = frozenset({"published", "prereleased"})
+TAG_PREFIX = "refs/tags/"
 
 
 class EventName(StrEnum):
@@ -30,6 +32,7 @@ class EventName(StrEnum):
     WORKFLOW_DISPATCH = "workflow_dispatch"
     SCHEDULE = "schedule"
     WORKFLOW_RUN = "workflow_run"
+    RELEASE = "release"
 
 
 class EventError(GateError):
@@ -67,6 +70,16 @@ class WorkflowRun:
 
 
 @dataclass(frozen=True, slots=True)
+class Release:
+    """The release a `release` event names; its body and assets are read fresh from the API
+    (the payload's are stale on a re-run and would overwrite the author's later edits)."""
+
+    id: int
+    tag: str
+    prerelease: bool
+
+
+@dataclass(frozen=True, slots=True)
 class GateEvent:
     name: EventName
     base: str | None
@@ -75,6 +88,9 @@ class GateEvent:
     """When the judged state came to be (the PR's last update): orders sticky-comment writes."""
     pull_request: PullRequest | None = None
     workflow_run: WorkflowRun | None = None
+    tag: str | None = None
+    """The release tag (a `release` event, or a push of `refs/tags/…`): the release gate runs."""
+    release: Release | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +141,9 @@ class _Reader:
     def optional(self, path: str, kind: type[T]) -> T | None:
         value = self._walk(path)
         return value if isinstance(value, kind) and not isinstance(value, bool) else None
+
+    def flag(self, path: str) -> bool:
+        return self._walk(path) is True
 
     def time(self, path: str) -> datetime | None:
         value = self._walk(path)
@@ -222,11 +241,29 @@ def parse_event(name: str, payload: Mapping[str, Any], *, sha: str) -> GateEvent
         if payload.get("deleted") is True:
             return Skipped("the push deleted a branch or tag")
         before = read.sha("before")
+        ref = read.optional("ref", str) or ""
         return GateEvent(
             name=event,
             base=None if before == ZERO_SHA else before,
             head=read.sha("after"),
             as_of=read.time("head_commit.timestamp"),
+            tag=ref.removeprefix(TAG_PREFIX) if ref.startswith(TAG_PREFIX) else None,
+        )
+    if event is EventName.RELEASE:
+        if action not in RELEASE_ACTIONS:
+            return Skipped(f"release {action} needs no gate (it runs on published, prereleased)")
+        release = Release(
+            id=read.number("release.id"),
+            tag=read.text("release.tag_name"),
+            prerelease=read.flag("release.prerelease"),
+        )
+        return GateEvent(
+            name=event,
+            base=None,
+            head=sha,
+            as_of=read.time("release.published_at"),
+            tag=release.tag,
+            release=release,
         )
     if event is EventName.WORKFLOW_RUN:
         run = _workflow_run(read)

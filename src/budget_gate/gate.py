@@ -15,7 +15,9 @@ from pathlib import Path, PurePosixPath
 from budget_gate.change import Change, ScopeKind
 from budget_gate.errors import ConfigError, GateError
 from budget_gate.findings import Finding, Severity
-from budget_gate.git import GitError, GitRepo, GitTreeSource
+from budget_gate.git import GitRepo
+from budget_gate.git_runner import GitError
+from budget_gate.git_tree import GitTreeSource
 from budget_gate.judge import judge
 from budget_gate.load.records import load_config
 from budget_gate.load.repository import load_artifacts
@@ -103,19 +105,27 @@ def _change_and_source(request: CheckRequest) -> tuple[Change, FileSource, FileS
 
 
 def _git(root: Path) -> GitRepo:
+    return open_top_level(
+        root,
+        not_a_repository="so --base/--head cannot be used; run without them to audit every slice",
+        command="the gate",
+    )
+
+
+def open_top_level(root: Path, *, not_a_repository: str, command: str) -> GitRepo:
+    """The repository whose top level is `root`; `not_a_repository` ends the error otherwise.
+
+    git reports paths from the top level; reading plans from a subdirectory would miss every
+    change and pass silently, so a subdirectory is refused too.
+    """
     repo = GitRepo(root)
     if not repo.is_repository():
-        raise GateError(
-            f"{root} is not a git repository, so --base/--head cannot be used; "
-            "run without them to audit every slice"
-        )
+        raise GateError(f"{root} is not a git repository, {not_a_repository}")
     top = repo.top_level()
     if top != repo.root:
-        # git reports paths from the top level; reading plans from a subdirectory would miss
-        # every change and pass silently.
         raise GateError(
             f"--repo {root} is inside the git repository {top} but is not its top level; "
-            f"run the gate with --repo {top} (artifact globs and slice paths are relative to it)"
+            f"run {command} with --repo {top} (artifact globs and slice paths are relative to it)"
         )
     return repo
 

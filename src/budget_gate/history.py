@@ -26,13 +26,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from budget_gate.budgets import Sizing, spend_by_phase
+from budget_gate.budgets import Sizing
 from budget_gate.index import RecordIndex, SliceEntry
 from budget_gate.models.budgets import PhaseBudgetConfig
 from budget_gate.models.common import Phase, PlanStatus, SliceRef
 from budget_gate.models.estimate import EstimationMethod, EstimationRecord
 from budget_gate.models.usage import RunStatus, UsageReport
 from budget_gate.multiplier_fit import FitSample, MultiplierFit, fit_multipliers
+from budget_gate.phase_spend import spend_by_phase
 
 UNKNOWN = "(unknown)"
 UNSET = "(unset)"

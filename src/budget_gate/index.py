@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import difflib
 import operator
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar, overload
 
 from budget_gate.artifacts import Artifacts, Sourced
 from budget_gate.models.common import PlanStatus, SliceRef
@@ -28,10 +29,11 @@ class SliceEntry:
 
     plan: Sourced[Plan]
     slice_: PlanSlice
+    ref: SliceRef = field(init=False, repr=False, compare=False)
+    """`PLAN/SLICE`, made once: rules ask for it hundreds of thousands of times in an audit."""
 
-    @property
-    def ref(self) -> SliceRef:
-        return self.plan.record.ref(self.slice_)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ref", self.plan.record.ref(self.slice_))
 
     @property
     def status(self) -> PlanStatus:
@@ -53,6 +55,8 @@ class PlanTable:
     """The first plan with an ID owns its slices."""
     known: frozenset[SliceRef]
     """Every slice any plan declares (a duplicate plan's too)."""
+    slices: Sequence[tuple[SliceRef, PlanSlice]]
+    """Every slice of every plan, in plan order."""
 
     @classmethod
     def of(cls, plans: Sequence[Sourced[Plan]]) -> PlanTable:
@@ -66,22 +70,23 @@ class PlanTable:
     @classmethod
     def _build(cls, plans: Sequence[Sourced[Plan]]) -> PlanTable:
         plans_by_id: dict[str, list[Sourced[Plan]]] = {}
-        slices_by_ref: dict[SliceRef, SliceEntry] = {}
-        known: set[SliceRef] = set()
+        owned: dict[SliceRef, tuple[Sourced[Plan], PlanSlice]] = {}
+        slices: list[tuple[SliceRef, PlanSlice]] = []
         for plan in plans:
             record = plan.record
             same_id = plans_by_id.setdefault(record.plan_id, [])
             same_id.append(plan)
             for item in record.effective_slices():
                 ref = record.ref(item)
-                known.add(ref)
+                slices.append((ref, item))
                 if len(same_id) == 1:
-                    slices_by_ref[ref] = SliceEntry(plan=plan, slice_=item)
+                    owned[ref] = (plan, item)
         return cls(
             plans=tuple(plans),
             plans_by_id=plans_by_id,
-            slices_by_ref=slices_by_ref,
-            known=frozenset(known),
+            slices_by_ref=_SliceEntries(owned),
+            known=frozenset(ref for ref, _ in slices),
+            slices=slices,
         )
 
     def _is_for(self, plans: Sequence[Sourced[Plan]]) -> bool:
@@ -89,6 +94,42 @@ class PlanTable:
 
 
 _last_table: list[PlanTable] = []
+_T = TypeVar("_T")
+
+
+class _SliceEntries(Mapping[SliceRef, SliceEntry]):
+    """Slices by ref, each `SliceEntry` made when first asked for: a pull request looks up a
+    handful of its 20,000 slices."""
+
+    __slots__ = ("_entries", "_owners")
+
+    def __init__(self, owners: dict[SliceRef, tuple[Sourced[Plan], PlanSlice]]) -> None:
+        self._owners = owners
+        self._entries: dict[SliceRef, SliceEntry] = {}
+
+    def __getitem__(self, ref: SliceRef) -> SliceEntry:
+        entry = self._entries.get(ref)
+        if entry is None:
+            plan, item = self._owners[ref]
+            entry = self._entries[ref] = SliceEntry(plan=plan, slice_=item)
+        return entry
+
+    @overload
+    def get(self, ref: SliceRef, /) -> SliceEntry | None: ...
+    @overload
+    def get(self, ref: SliceRef, /, default: SliceEntry | _T) -> SliceEntry | _T: ...
+    def get(self, ref: SliceRef, /, default: object = None) -> object:
+        """Without the generic `Mapping.get`'s exception for every slice that is not there."""
+        return self[ref] if ref in self._owners else default
+
+    def __contains__(self, ref: object) -> bool:
+        return ref in self._owners
+
+    def __iter__(self) -> Iterator[SliceRef]:
+        return iter(self._owners)
+
+    def __len__(self) -> int:
+        return len(self._owners)
 
 
 @dataclass(frozen=True, slots=True)

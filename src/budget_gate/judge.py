@@ -19,6 +19,7 @@ from budget_gate.policy import apply_policy
 from budget_gate.pricing import PriceBook
 from budget_gate.report import Report, RunCounts, SliceResult, Waiver
 from budget_gate.rules import RuleContext, evaluate
+from budget_gate.run_usage import run_usage
 from budget_gate.scope import find_scope
 from budget_gate.stop_loss import assess_budgets, stop_loss
 from budget_gate.variance import run_counts, total_variance
@@ -97,4 +98,6 @@ def _slice_results(
             estimate_line=estimate.line if estimate else None,
             run_ids=tuple(sorted(report.record.run_id for report in runs)),
             phase_budget=phase_budgets.get(ref),
+            environment=entry.plan.record.environment,
+            usage=tuple(run_usage(report.record) for report in runs),
         )

@@ -14,8 +14,11 @@ from pathlib import Path
 
 from budget_gate.change import Change, ChangedFile, Commit, FileStatus, ScopeKind
 from budget_gate.errors import GateError
-from budget_gate.gate import CheckOutcome, read_config, template_directory
-from budget_gate.git import FETCH_HINT, GitRepo, GitTreeSource, Tag
+from budget_gate.gate import CheckOutcome, open_top_level, read_config, template_directory
+from budget_gate.git import GitRepo
+from budget_gate.git_runner import FETCH_HINT
+from budget_gate.git_tags import Tag
+from budget_gate.git_tree import GitTreeSource
 from budget_gate.judge import judge
 from budget_gate.load.repository import load_artifacts
 from budget_gate.models.config import Mode
@@ -188,16 +191,9 @@ def _open_repository(root: Path) -> GitRepo:
     """The clone at `root`, which must be a repository's top level (git paths are relative)."""
     if not root.is_dir():
         raise GateError(f"--repo {root} is not a directory")
-    repo = GitRepo(root)
-    if not repo.is_repository():
-        raise GateError(
-            f"{root} is not a git repository; the release gate judges a tagged range, so run "
-            "it in a clone (actions/checkout with fetch-depth: 0)"
-        )
-    top = repo.top_level()
-    if top != repo.root:
-        raise GateError(
-            f"--repo {root} is inside the git repository {top} but is not its top level; run "
-            f"the release gate with --repo {top}"
-        )
-    return repo
+    return open_top_level(
+        root,
+        not_a_repository="and the release gate judges a tagged range, so run it in a clone "
+        "(actions/checkout with fetch-depth: 0)",
+        command="the release gate",
+    )

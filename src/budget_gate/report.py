@@ -9,8 +9,9 @@ from enum import StrEnum
 from budget_gate.budgets import SliceBudget
 from budget_gate.change import ScopeKind
 from budget_gate.findings import Finding
-from budget_gate.models.common import PlanStatus, SliceRef
+from budget_gate.models.common import Environment, PlanStatus, SliceRef
 from budget_gate.models.config import Mode
+from budget_gate.run_usage import RunUsage
 
 COST_SHOWN_APART = 0.005
 """Two costs at least half a cent apart are shown side by side."""
@@ -114,6 +115,10 @@ class SliceResult:
     run_ids: tuple[str, ...] = ()
     phase_budget: SliceBudget | None = None
     """Per-phase utilisation and stop-loss, when the slice's runs report phases (§6.3)."""
+    environment: Environment | None = None
+    """The plan's `environment` (thresholds, and an attribute of the exported metrics)."""
+    usage: tuple[RunUsage, ...] = ()
+    """Each run's tokens per model, for `gen_ai.client.token.usage` (telemetry/)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,28 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from budget_gate.artifacts import Artifacts, RecordT, Sourced
 from budget_gate.change import ScopeKind
 from budget_gate.cost_findings import unpriced_findings
-from budget_gate.costs import format_usd
 from budget_gate.findings import Finding, FindingCode
-from budget_gate.globs import GlobError, match_glob
-from budget_gate.index import RecordIndex, SliceEntry, did_you_mean
+from budget_gate.index import RecordIndex, SliceEntry
+from budget_gate.messages import (
+    RUN_ID_PLACEHOLDER,
+    listing,
+    record_home,
+    short_sha,
+    unknown_ref,
+    variance_message,
+)
 from budget_gate.models.common import PlanStatus, SliceRef
 from budget_gate.models.config import GateConfig
 from budget_gate.models.estimate import EstimationRecord
 from budget_gate.models.usage import UsageReport
 from budget_gate.pricing import PriceBook
-from budget_gate.report import BreachLevel, ScopeReason, Variance
+from budget_gate.report import BreachLevel, ScopeReason
 from budget_gate.scope import Scope
 from budget_gate.variance import SliceVariance, assess_slices
-
-SHORT_SHA = 7
-MAX_LISTED = 3
-"""How many paths, commits or slice IDs a message names before saying `and N more`."""
-RUN_ID_PLACEHOLDER = "RUN_ID"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +108,7 @@ def missing_usage_report(ctx: RuleContext) -> Iterator[Finding]:
         if owned:
             evidence.append(f"this change edits paths it owns ({listing(owned)})")
         if commits:
-            evidence.append(f"agent commits name it ({listing([_short(s) for s in commits])})")
+            evidence.append(f"agent commits name it ({listing([short_sha(s) for s in commits])})")
         run_ids = [run.run_id for run in ctx.scope.agent_runs if run.commit_sha in commits]
         home = record_home(
             ctx.config.paths.usage_reports,
@@ -142,7 +142,7 @@ def unreported_agent_run(ctx: RuleContext) -> Iterator[Finding]:
         named = "" if entry is None else f" for {entry.ref}"
         yield Finding.of(
             FindingCode.UNREPORTED_AGENT_RUN,
-            f"Commit {listing([_short(s) for s in shas])} has the trailer Agent-Run: {run_id}, "
+            f"Commit {listing([short_sha(s) for s in shas])} has the trailer Agent-Run: {run_id}, "
             f"but no usage report has run_id {run_id}.",
             plan_id=None if entry is None else entry.ref.plan_id,
             slice_id=None if entry is None else entry.ref.slice_id,
@@ -161,12 +161,12 @@ def untracked_agent_commit(ctx: RuleContext) -> Iterator[Finding]:
         ref = refs[0] if len(refs) == 1 else None
         yield Finding.of(
             FindingCode.UNTRACKED_AGENT_COMMIT,
-            f'Agent commit {_short(commit.sha)} ("{commit.subject}") by {commit.author} has no '
+            f'Agent commit {short_sha(commit.sha)} ("{commit.subject}") by {commit.author} has no '
             "Agent-Run trailer and no usage report lists it under commits.",
             plan_id=None if ref is None else ref.plan_id,
             slice_id=None if ref is None else ref.slice_id,
             fix=f"add the trailer Agent-Run: {RUN_ID_PLACEHOLDER} to the commit message, or list "
-            f"{_short(commit.sha)} under commits in the usage report of the run that made it",
+            f"{short_sha(commit.sha)} under commits in the usage report of the run that made it",
         )
 
 
@@ -178,7 +178,7 @@ def orphan_record(ctx: RuleContext) -> Iterator[Finding]:
     ]
     for kind, sourced in records:
         ref = sourced.record.ref
-        unknown = _unknown_ref(ctx.index, ref)
+        unknown = unknown_ref(ctx.index, ref)
         if unknown is None:
             continue
         field = "plan_id" if unknown.plan_missing else "slice_id"
@@ -196,12 +196,12 @@ def orphan_record(ctx: RuleContext) -> Iterator[Finding]:
     for trailer in ctx.scope.slice_trailers:
         commits_by_ref.setdefault(trailer.ref, []).append(trailer.commit_sha)
     for ref, shas in sorted(commits_by_ref.items()):
-        unknown = _unknown_ref(ctx.index, ref)
+        unknown = unknown_ref(ctx.index, ref)
         if unknown is not None:
             yield Finding.of(
                 FindingCode.ORPHAN_RECORD,
-                f"Commit {listing([_short(s) for s in shas])} has the trailer Plan-Slice: {ref}, "
-                f"but {unknown}",
+                f"Commit {listing([short_sha(s) for s in shas])} has the trailer "
+                f"Plan-Slice: {ref}, but {unknown}",
                 plan_id=ref.plan_id,
                 slice_id=ref.slice_id,
                 fix="amend the commit message so Plan-Slice names an existing slice",
@@ -209,7 +209,7 @@ def orphan_record(ctx: RuleContext) -> Iterator[Finding]:
     for sha, raw in ctx.scope.malformed_trailers:
         yield Finding.of(
             FindingCode.ORPHAN_RECORD,
-            f'Commit {_short(sha)} has the trailer Plan-Slice: "{raw}", which is not '
+            f'Commit {short_sha(sha)} has the trailer Plan-Slice: "{raw}", which is not '
             "PLAN_ID/SLICE_ID.",
             fix="amend the commit message to Plan-Slice: PLAN_ID/SLICE_ID",
         )
@@ -222,36 +222,30 @@ def duplicate_record(ctx: RuleContext) -> Iterator[Finding]:
     Plans sharing a `plan_id` are reported the same way (the first one owns the slices).
     """
     for run_id, reports in ctx.index.reports_by_run.items():
-        for extra_report in reports[1:]:
-            yield _duplicate(
-                f"Usage reports share run_id {run_id}",
-                first=reports[0],
-                later=extra_report,
-                field="run_id",
-                ref=extra_report.record.ref,
-                fix=f"remove one of the two reports, or give this run its own run_id "
-                f"(only the report at {reports[0].path} is counted)",
-            )
+        yield from _duplicates(
+            f"Usage reports share run_id {run_id}",
+            reports,
+            field="run_id",
+            ref=lambda report: report.ref,
+            fix=f"remove one of the two reports, or give this run its own run_id "
+            f"(only the report at {reports[0].path} is counted)",
+        )
     for ref, estimates in ctx.index.estimates_by_ref.items():
-        for extra_estimate in estimates[1:]:
-            yield _duplicate(
-                f"{ref} has more than one estimation record",
-                first=estimates[0],
-                later=extra_estimate,
-                field="slice_id",
-                ref=ref,
-                fix=f"keep one estimate for {ref} (the one at {estimates[0].path} is used)",
-            )
+        yield from _duplicates(
+            f"{ref} has more than one estimation record",
+            estimates,
+            field="slice_id",
+            ref=lambda estimate: estimate.ref,
+            fix=f"keep one estimate for {ref} (the one at {estimates[0].path} is used)",
+        )
     for plan_id, plans in ctx.index.plans_by_id.items():
-        for extra_plan in plans[1:]:
-            yield _duplicate(
-                f"Plans share plan_id {plan_id}",
-                first=plans[0],
-                later=extra_plan,
-                field="plan_id",
-                ref=None,
-                fix=f"give this plan its own plan_id (the plan at {plans[0].path} is used)",
-            )
+        yield from _duplicates(
+            f"Plans share plan_id {plan_id}",
+            plans,
+            field="plan_id",
+            ref=lambda _plan: None,
+            fix=f"give this plan its own plan_id (the plan at {plans[0].path} is used)",
+        )
 
 
 def variance_warning(ctx: RuleContext) -> Iterator[Finding]:
@@ -329,151 +323,28 @@ def _variance_findings(ctx: RuleContext, *, level: BreachLevel) -> Iterator[Find
         )
 
 
-def variance_message(*, ref: SliceRef, judged: SliceVariance) -> str:
-    """`IMP-1/S1 spent 15,000 tokens against an estimate of 10,000 (+50%), reaching ...`."""
-    variance, limits = judged.variance, judged.thresholds
-    dimensions = (
-        (judged.token_level, variance.actual_tokens, variance.estimated_tokens, "tokens"),
-        (judged.request_level, variance.actual_requests, variance.estimated_requests, "requests"),
-    )
-    ratios = (variance.variance_ratio, variance.request_variance_ratio)
-    spent = [
-        f"{actual:,} {unit} against an estimate of {estimated or 0:,}"
-        + ("" if ratio is None else f" (+{percent(ratio)})")
-        for (level, actual, estimated, unit), ratio in zip(dimensions, ratios, strict=True)
-        if level is not BreachLevel.NONE
-    ]
-    if judged.cost_level is not BreachLevel.NONE:
-        spent.append(cost_spent(variance))
-    if variance.breach is BreachLevel.BREACH:
-        name, value, source = "fail", limits.fail, limits.fail_source
-        usd, usd_source = limits.fail_usd, limits.fail_usd_source
-    else:
-        name, value, source = "warn", limits.warn, limits.warn_source
-        usd, usd_source = limits.warn_usd, limits.warn_usd_source
-    reached = []
-    if variance.breach in (judged.token_level, judged.request_level):
-        reached.append(f"the {name} threshold of {percent(value)} set by {limits.describe(source)}")
-    if variance.breach is judged.cost_level and usd is not None and usd_source is not None:
-        reached.append(
-            f"the {name}_usd threshold of {format_usd(usd)} over the estimated cost set by "
-            f"{limits.describe(usd_source)}"
-        )
-    drivers = f" Most spent by: {', '.join(variance.drivers)}." if variance.drivers else ""
-    return f"{ref} spent {_and(spent)}, reaching {' and '.join(reached)}.{drivers}"
-
-
-def _and(items: Sequence[str]) -> str:
-    """`a and b`, `a, b and c`."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
-def cost_spent(variance: Variance) -> str:
-    """`$12.40 against an estimated cost of $8.00 (+$4.40)`."""
-    actual, estimated = variance.actual_cost_usd or 0.0, variance.estimated_cost_usd or 0.0
-    return (
-        f"{format_usd(actual)} against an estimated cost of {format_usd(estimated)} "
-        f"({format_usd(actual - estimated, signed=True)})"
-    )
-
-
-def percent(ratio: float) -> str:
-    """0.5 -> `50%`, 0.3333 -> `33.3%`: whole numbers stay whole."""
-    value = round(ratio * 100, 1)
-    return f"{value:.0f}%" if value.is_integer() else f"{value:.1f}%"
-
-
-def listing(items: Sequence[str], *, limit: int = MAX_LISTED) -> str:
-    """`a, b, c and 2 more`: enough to act on, short enough for one line."""
-    shown = ", ".join(items[:limit])
-    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
-
-
-def record_home(globs: Sequence[str], *, plan_path: str | None, name: str | None = None) -> str:
-    """Where a new record belongs: the first glob that fits beside the plan file, made concrete.
-
-    `plans/*/estimation.yaml` for `plans/imp-1/plan.md` gives `plans/imp-1/estimation.yaml`;
-    `plans/*/usage/*.yaml` with name `r-42` gives `plans/imp-1/usage/r-42.yaml`. Failing that,
-    the first glob without wildcards, else the first glob as written.
-    """
-    plan_dir = PurePosixPath(plan_path).parent.parts if plan_path else ()
-    for glob in globs:
-        parts = PurePosixPath(glob).parts
-        if len(parts) <= len(plan_dir) or "**" in parts:
-            continue
-        if plan_dir and not _matches("/".join(parts[: len(plan_dir)]), "/".join(plan_dir)):
-            continue
-        rest = list(parts[len(plan_dir) :])
-        if name is not None:
-            rest[-1] = rest[-1].replace("*", name, 1)
-        concrete = PurePosixPath(*plan_dir, *rest).as_posix()
-        if not _has_wildcard(concrete):
-            return concrete
-    plain = [glob for glob in globs if not _has_wildcard(glob)]
-    return plain[0] if plain else (globs[0] if globs else "the configured artifact paths")
-
-
-def _has_wildcard(text: str) -> bool:
-    return any(char in text for char in "*?[")
-
-
-def _matches(glob: str, path: str) -> bool:
-    try:
-        return match_glob(glob, path)
-    except GlobError:  # the config loader reports bad globs; here it simply does not fit
-        return False
-
-
-@dataclass(frozen=True, slots=True)
-class _UnknownRef:
-    """Why a reference names nothing, worded to follow `..., but `."""
-
-    plan_missing: bool
-    reason: str
-    hint: str
-
-    def __str__(self) -> str:
-        return f"{self.reason}. {self.hint}" if self.hint else f"{self.reason}."
-
-
-def _unknown_ref(index: RecordIndex, ref: SliceRef) -> _UnknownRef | None:
-    """None when the slice exists; else the reason and the nearest known ID."""
-    plan = index.plan(ref.plan_id)
-    if plan is None:
-        guess = did_you_mean(ref.plan_id, index.plans_by_id)
-        hint = f"Did you mean {guess}?" if guess else ""
-        return _UnknownRef(
-            plan_missing=True, reason=f"no plan has plan_id {ref.plan_id}", hint=hint
-        )
-    if index.slice(ref) is not None:
-        return None
-    known = [item.slice_id for item in plan.record.effective_slices()]
-    guess = did_you_mean(ref.slice_id, known)
-    hint = f"Did you mean {guess}?" if guess else f"Its slices are {listing(known)}."
-    return _UnknownRef(
-        plan_missing=False, reason=f"plan {ref.plan_id} has no slice {ref.slice_id}", hint=hint
-    )
-
-
-def _duplicate(
+def _duplicates(
     what: str,
+    group: Sequence[Sourced[RecordT]],
     *,
-    first: Sourced[RecordT],
-    later: Sourced[RecordT],
     field: str,
-    ref: SliceRef | None,
+    ref: Callable[[RecordT], SliceRef | None],
     fix: str,
-) -> Finding:
-    return Finding.of(
-        FindingCode.DUPLICATE_RECORD,
-        f"{what}: this one and the one at {first.path}:{first.line_of(field)}.",
-        path=later.path,
-        line=later.line_of(field),
-        plan_id=None if ref is None else ref.plan_id,
-        slice_id=None if ref is None else ref.slice_id,
-        field=field,
-        fix=fix,
-    )
+) -> Iterator[Finding]:
+    """A finding on each record of `group` after the first, naming the first (the one counted)."""
+    first = group[0]
+    for later in group[1:]:
+        slice_ref = ref(later.record)
+        yield Finding.of(
+            FindingCode.DUPLICATE_RECORD,
+            f"{what}: this one and the one at {first.path}:{first.line_of(field)}.",
+            path=later.path,
+            line=later.line_of(field),
+            plan_id=None if slice_ref is None else slice_ref.plan_id,
+            slice_id=None if slice_ref is None else slice_ref.slice_id,
+            field=field,
+            fix=fix,
+        )
 
 
 def _at_slice(code: FindingCode, message: str, *, entry: SliceEntry, fix: str) -> Finding:
@@ -498,7 +369,3 @@ def _trailer_refs_by_commit(scope: Scope) -> dict[str, list[SliceRef]]:
     for trailer in scope.slice_trailers:
         refs.setdefault(trailer.commit_sha, []).append(trailer.ref)
     return refs
-
-
-def _short(sha: str) -> str:
-    return sha[:SHORT_SHA]

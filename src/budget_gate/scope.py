@@ -185,17 +185,38 @@ def _globs_by_prefix(table: PlanTable) -> GlobsByPrefix:
     if _last_globs and _last_globs[0][0] is table:
         return _last_globs[0][1]
     by_prefix: dict[str, list[tuple[SliceRef, str]]] = defaultdict(list)
-    for sourced in table.plans:
-        plan = sourced.record
-        for item in plan.effective_slices():
-            ref = plan.ref(item)
-            for glob in item.paths:
-                try:
-                    by_prefix[literal_prefix(glob)].append((ref, glob))
-                except GlobError:
-                    continue  # an unusable glob owns nothing; the plan's validation says why
+    for ref, item in table.slices:
+        for glob in item.paths:
+            try:
+                by_prefix[_literal_prefix(glob)].append((ref, glob))
+            except GlobError:
+                continue  # an unusable glob owns nothing; the plan's validation says why
     _last_globs[:] = [(table, by_prefix)]
     return by_prefix
+
+
+def _literal_prefix(glob: str) -> str:
+    """`globs.literal_prefix`, without its normalising for the usual spelling of a glob.
+
+    A glob with no surrounding space or `/`, no `//` and no backslash is already normal (the
+    `**/**` folding only happens past the first wildcard), so its prefix is its leading
+    wildcard-free segments. 20,000 slices make this worth it.
+    """
+    if (
+        not glob
+        or glob[0] == "/"
+        or glob[-1] == "/"
+        or "//" in glob
+        or "\\" in glob
+        or glob != glob.strip()
+    ):
+        return literal_prefix(glob)
+    literal: list[str] = []
+    for segment in glob.split("/"):
+        if "*" in segment or "?" in segment or "[" in segment:
+            break
+        literal.append(segment)
+    return "/".join(literal)
 
 
 def _owned_changes(by_prefix: GlobsByPrefix, *, paths: Iterable[str]) -> dict[SliceRef, set[str]]:

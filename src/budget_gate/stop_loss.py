@@ -14,9 +14,10 @@ from dataclasses import replace
 from budget_gate.budgets import SliceBudget, StopLoss, StopLossTrip, assess_budget
 from budget_gate.findings import Finding, FindingCode, Severity
 from budget_gate.index import SliceEntry
+from budget_gate.messages import listing, percent
 from budget_gate.models.budgets import PhaseBudgetConfig
 from budget_gate.models.common import PlanStatus, SliceRef
-from budget_gate.rules import RuleContext, listing, percent
+from budget_gate.rules import RuleContext
 
 
 def assess_budgets(ctx: RuleContext, budgets: PhaseBudgetConfig) -> dict[SliceRef, SliceBudget]:

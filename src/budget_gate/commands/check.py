@@ -6,6 +6,7 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
+from budget_gate.commands import otel_option
 from budget_gate.commands.output import emit
 from budget_gate.gate import CheckOutcome, CheckRequest, run_check
 from budget_gate.models.config import Mode
@@ -31,6 +32,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--label", action="append", default=[], help="a PR label (repeatable; waiver label waives)"
     )
     check.add_argument("--mode", choices=[mode.value for mode in Mode], help="override config mode")
+    otel_option.add_argument(check)
     check.set_defaults(run=run)
 
 
@@ -45,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     )
     outcome = run_check(request, now=datetime.now(UTC))
     emit(render(outcome, args.format), args.output)
+    if args.otel:
+        otel_option.export(outcome.report, outcome.config.telemetry)
     return EXIT_FAIL if outcome.report.verdict is Verdict.FAIL else EXIT_PASS
 
 

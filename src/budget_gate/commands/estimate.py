@@ -21,16 +21,17 @@ from budget_gate.estimating import (
     parse_phases,
 )
 from budget_gate.gate import read_config
-from budget_gate.git import GitError, GitRepo
+from budget_gate.git import GitRepo
+from budget_gate.git_runner import GitError
 from budget_gate.globs import GlobSet
 from budget_gate.index import RecordIndex
 from budget_gate.load.phase_budgets import effective_phase_budgets
 from budget_gate.load.records import ArtifactKind
 from budget_gate.load.repository import load_artifacts
 from budget_gate.load.worktree import WorktreeSource
+from budget_gate.messages import record_home
 from budget_gate.models.common import Complexity, Importance
 from budget_gate.models.estimate import EstimationMethod, EstimationRecord
-from budget_gate.rules import record_home
 from budget_gate.yaml_edit import EditError, edit_records_file, record_lines, write_atomically
 
 ESTIMATES_KEY = "estimates"

@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from budget_gate.commands import otel_option
 from budget_gate.commands.check import EXIT_FAIL, EXIT_PASS, render
 from budget_gate.commands.output import emit
 from budget_gate.models.config import Mode
@@ -49,6 +50,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     release.add_argument(
         "--mode", choices=[mode.value for mode in Mode], help="override config mode"
     )
+    otel_option.add_argument(release)
     release.set_defaults(run=run)
 
 
@@ -68,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
         f"budget-gate: wrote the variance summary to {files.yaml_path} and {files.markdown_path}",
         file=sys.stderr,
     )
+    if args.otel:
+        otel_option.export(outcome.check.report, outcome.check.config.telemetry)
     return EXIT_FAIL if outcome.check.report.verdict is Verdict.FAIL else EXIT_PASS
 
 

@@ -23,9 +23,9 @@ from budget_gate.index import did_you_mean
 from budget_gate.load.records import ArtifactKind, load_artifact
 from budget_gate.load.repository import ArtifactLayout
 from budget_gate.load.worktree import WorktreeSource
+from budget_gate.messages import listing, record_home
 from budget_gate.models.config import GateConfig
 from budget_gate.models.plan import Plan
-from budget_gate.rules import listing, record_home
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,9 +32,11 @@ class PhaseBudgetValues(ArtifactModel):
     the config's `base:` they replace the shipped base budget before the multipliers.
     """
 
-    tokens: PositiveCount | None = None
-    latency_ms: PositiveCount | None = None
-    requests: Count | None = None
+    tokens: PositiveCount | None = Field(default=None, description="Token budget of the phase.")
+    latency_ms: PositiveCount | None = Field(
+        default=None, description="Latency budget of the phase, in milliseconds."
+    )
+    requests: Count | None = Field(default=None, description="Request budget of the phase.")
 
 
 class PhaseBase(ArtifactModel):
@@ -139,8 +141,12 @@ class PhaseBudgetConfig(ArtifactModel):
 
 
 class BandsOverride(ArtifactModel):
-    within: Multiplier | None = None
-    warning: Multiplier | None = None
+    within: Multiplier | None = Field(
+        default=None, description="Utilisation up to which a phase is `within` budget."
+    )
+    warning: Multiplier | None = Field(
+        default=None, description="Utilisation up to which a phase is a `warning`; above: exceeded."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> BandsOverride:
@@ -149,18 +155,34 @@ class BandsOverride(ArtifactModel):
 
 
 class StopLossOverride(ArtifactModel):
-    enabled: StrictBool | None = None
-    cumulative: Multiplier | None = None
-    per_phase: Multiplier | None = None
-    allow_completion_threshold: Allowance | None = None
+    enabled: StrictBool | None = Field(
+        default=None, description="`false` reports stop-loss as a warning, never an error."
+    )
+    cumulative: Multiplier | None = Field(
+        default=None, description="Cumulative utilisation above which stop-loss fires."
+    )
+    per_phase: Multiplier | None = Field(
+        default=None, description="One phase's utilisation above which stop-loss fires."
+    )
+    allow_completion_threshold: Allowance | None = Field(
+        default=None, description="How far past the limit a `done` slice may finish."
+    )
 
 
 class HeuristicOverride(ArtifactModel):
-    completion_share: Share | None = None
+    completion_share: Share | None = Field(
+        default=None, description="Share of a phase's tokens `estimate` writes as completion."
+    )
 
 
 class HistoricalOverride(ArtifactModel):
-    min_sample: int | None = Field(default=None, strict=True, ge=1, le=10_000)
+    min_sample: int | None = Field(
+        default=None,
+        strict=True,
+        ge=1,
+        le=10_000,
+        description="Finished slices a HISTORICAL estimate needs at least.",
+    )
 
 
 class PhaseBudgetOverrides(ArtifactModel):
@@ -170,14 +192,30 @@ class PhaseBudgetOverrides(ArtifactModel):
     values and keeps every other one shipped.
     """
 
-    base: dict[Phase, PhaseBudgetValues] = Field(default_factory=dict)
-    weights: dict[Phase, Multiplier] = Field(default_factory=dict)
-    complexity: dict[Complexity, Multiplier] = Field(default_factory=dict)
-    importance: dict[Importance, Multiplier] = Field(default_factory=dict)
-    bands: BandsOverride = Field(default_factory=BandsOverride)
-    stop_loss: StopLossOverride = Field(default_factory=StopLossOverride)
-    heuristic: HeuristicOverride = Field(default_factory=HeuristicOverride)
-    historical: HistoricalOverride = Field(default_factory=HistoricalOverride)
+    base: dict[Phase, PhaseBudgetValues] = Field(
+        default_factory=dict, description="Base budget per phase, before the multipliers."
+    )
+    weights: dict[Phase, Multiplier] = Field(
+        default_factory=dict, description="Weight per phase in the budget formula."
+    )
+    complexity: dict[Complexity, Multiplier] = Field(
+        default_factory=dict, description="Multiplier per complexity (Tiny … Large)."
+    )
+    importance: dict[Importance, Multiplier] = Field(
+        default_factory=dict, description="Multiplier per importance (low … critical)."
+    )
+    bands: BandsOverride = Field(
+        default_factory=BandsOverride, description="Utilisation bands of the phase status."
+    )
+    stop_loss: StopLossOverride = Field(
+        default_factory=StopLossOverride, description="When a slice must stop spending."
+    )
+    heuristic: HeuristicOverride = Field(
+        default_factory=HeuristicOverride, description="How HEURISTIC estimates are split."
+    )
+    historical: HistoricalOverride = Field(
+        default_factory=HistoricalOverride, description="How HISTORICAL estimates are made."
+    )
 
     def apply_to(self, shipped: PhaseBudgetConfig) -> PhaseBudgetConfig:
         """The shipped config with these values laid over it (raises ValidationError when the

@@ -116,9 +116,17 @@ class Thresholds(ArtifactModel):
     least that many US dollars (only when both costs are known).
     """
 
-    warn: Ratio | None = None
-    fail: Ratio | None = None
-    min_tokens: Count | None = None
-    min_requests: Count | None = None
-    warn_usd: PositiveUsd | None = None
-    fail_usd: PositiveUsd | None = None
+    warn: Ratio | None = Field(default=None, description="Overrun ratio that warns (0.25 = 25 %).")
+    fail: Ratio | None = Field(default=None, description="Overrun ratio that is a breach.")
+    min_tokens: Count | None = Field(
+        default=None, description="Token overrun below which nothing is flagged."
+    )
+    min_requests: Count | None = Field(
+        default=None, description="Request overrun below which nothing is flagged."
+    )
+    warn_usd: PositiveUsd | None = Field(
+        default=None, description="Cost overrun in US dollars that warns."
+    )
+    fail_usd: PositiveUsd | None = Field(
+        default=None, description="Cost overrun in US dollars that is a breach."
+    )

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from budget_gate.findings import FindingCode, Severity
 from budget_gate.models.budgets import PhaseBudgetOverrides
 from budget_gate.models.common import ArtifactModel, Environment, Phase, Thresholds
+from budget_gate.models.telemetry import TelemetryConfig
 
 DEFAULT_CONFIG_PATH = ".github/plan-budget-gate.yml"
 
@@ -30,20 +31,28 @@ class CommentMode(StrEnum):
 class ArtifactPaths(ArtifactModel):
     """Where to look for each artifact (globs relative to the repository root)."""
 
-    plans: list[Glob] = Field(default_factory=lambda: ["plans/*/plan.md", "plans/*/plan.yaml"])
+    plans: list[Glob] = Field(
+        default_factory=lambda: ["plans/*/plan.md", "plans/*/plan.yaml"],
+        description="Globs of plan files (YAML, or markdown with YAML front matter).",
+    )
     estimates: list[Glob] = Field(
         default_factory=lambda: [
             "plans/*/estimation.yaml",
             "docs/artifacts/plan-resource-estimation.yaml",
-        ]
+        ],
+        description="Globs of estimation record files; `estimate` writes to the first match.",
     )
     usage_reports: list[Glob] = Field(
         default_factory=lambda: [
             "plans/*/usage/*.yaml",
             "docs/artifacts/developer-agent-usage-report.yaml",
-        ]
+        ],
+        description="Globs of usage report files; `import` writes beside the plan.",
     )
-    variance_summary: str = "docs/artifacts/resource-variance-summary.yaml"
+    variance_summary: str = Field(
+        default="docs/artifacts/resource-variance-summary.yaml",
+        description="Where `release` writes the variance summary (and `.md` beside it).",
+    )
 
 
 # Commit authors and co-authors that mark a commit as agent work. Matched case-insensitively as
@@ -69,8 +78,14 @@ DEFAULT_AGENT_IDENTITIES: tuple[str, ...] = (
 
 
 class AgentConfig(ArtifactModel):
-    identities: list[Glob] = Field(default_factory=lambda: list(DEFAULT_AGENT_IDENTITIES))
-    extra_identities: list[Glob] = Field(default_factory=list)
+    identities: list[Glob] = Field(
+        default_factory=lambda: list(DEFAULT_AGENT_IDENTITIES),
+        description="`Name <email>` patterns of agent commit authors; replaces the defaults.",
+    )
+    extra_identities: list[Glob] = Field(
+        default_factory=list,
+        description="Patterns added to `identities` (keeps the defaults).",
+    )
 
     def all_identities(self) -> list[str]:
         return [*self.identities, *self.extra_identities]
@@ -80,41 +95,79 @@ class ThresholdConfig(ArtifactModel):
     """Global default, then per environment and per phase (§6.2)."""
 
     default: Thresholds = Field(
-        default_factory=lambda: Thresholds(warn=0.25, fail=0.5, min_tokens=2000, min_requests=5)
+        default_factory=lambda: Thresholds(warn=0.25, fail=0.5, min_tokens=2000, min_requests=5),
+        description="Thresholds used where nothing more specific sets a value.",
     )
-    environments: dict[Environment, Thresholds] = Field(default_factory=dict)
-    phases: dict[Phase, Thresholds] = Field(default_factory=dict)
+    environments: dict[Environment, Thresholds] = Field(
+        default_factory=dict, description="Thresholds per plan environment (POC, MVP, PROD)."
+    )
+    phases: dict[Phase, Thresholds] = Field(
+        default_factory=dict, description="Thresholds per phase, for reports that carry phases."
+    )
 
 
 class CommentConfig(ArtifactModel):
-    mode: CommentMode = CommentMode.UPDATE
+    mode: CommentMode = Field(
+        default=CommentMode.UPDATE,
+        description="`update` the sticky comment in place, `recreate` it, or `off`.",
+    )
 
 
 class CheckConfig(ArtifactModel):
-    name: str = Field(default="Plan Budget Gate", min_length=1, max_length=100)
+    name: str = Field(
+        default="Plan Budget Gate",
+        min_length=1,
+        max_length=100,
+        description="Name of the check run (the one to require in branch protection).",
+    )
 
 
 class WaiverConfig(ArtifactModel):
-    label: str = Field(default="budget-gate:waive", min_length=1, max_length=50)
+    label: str = Field(
+        default="budget-gate:waive",
+        min_length=1,
+        max_length=50,
+        description="PR label that turns errors into warnings for that PR, shown in the report.",
+    )
 
 
 class TemplateConfig(ArtifactModel):
     """A directory of user templates; any file there replaces the shipped one of that name."""
 
-    directory: str | None = None
+    directory: str | None = Field(
+        default=None,
+        description="Directory of user templates, relative to the repository root.",
+    )
 
 
 class LimitsConfig(ArtifactModel):
-    max_file_bytes: int = Field(default=1_048_576, gt=0, le=64 * 1_048_576)
-    max_aliases: int = Field(default=100, ge=0, le=100_000)
-    max_comment_chars: int = Field(default=65_000, ge=2_000, le=65_536)
+    max_file_bytes: int = Field(
+        default=1_048_576,
+        gt=0,
+        le=64 * 1_048_576,
+        description="Artifact files larger than this are reported, not read.",
+    )
+    max_aliases: int = Field(
+        default=100, ge=0, le=100_000, description="YAML aliases allowed in one artifact file."
+    )
+    max_comment_chars: int = Field(
+        default=65_000,
+        ge=2_000,
+        le=65_536,
+        description="Size the markdown report is cut to (GitHub's comment limit is 65,536).",
+    )
 
 
 class ReleaseConfig(ArtifactModel):
     """How `budget-gate release` finds the previous release: the nearest reachable tag matching
     `tag_pattern` (`git tag --list` wildcards: `*` also matches `/`)."""
 
-    tag_pattern: str = Field(default="v*", min_length=1, max_length=200)
+    tag_pattern: str = Field(
+        default="v*",
+        min_length=1,
+        max_length=200,
+        description="`git tag --list` pattern of release tags; the range starts after one.",
+    )
 
     @field_validator("tag_pattern")
     @classmethod
@@ -128,20 +181,48 @@ class ReleaseConfig(ArtifactModel):
 
 
 class GateConfig(ArtifactModel):
-    version: int = 1
-    mode: Mode = Mode.ENFORCE
-    paths: ArtifactPaths = Field(default_factory=ArtifactPaths)
-    agents: AgentConfig = Field(default_factory=AgentConfig)
-    severities: dict[FindingCode, Severity] = Field(default_factory=dict)
-    thresholds: ThresholdConfig = Field(default_factory=ThresholdConfig)
-    comment: CommentConfig = Field(default_factory=CommentConfig)
-    check: CheckConfig = Field(default_factory=CheckConfig)
-    waiver: WaiverConfig = Field(default_factory=WaiverConfig)
-    templates: TemplateConfig = Field(default_factory=TemplateConfig)
-    limits: LimitsConfig = Field(default_factory=LimitsConfig)
-    release: ReleaseConfig = Field(default_factory=ReleaseConfig)
-    phase_budgets: PhaseBudgetOverrides = Field(default_factory=PhaseBudgetOverrides)
+    version: int = Field(default=1, description="Config format version; only 1 exists.")
+    mode: Mode = Field(
+        default=Mode.ENFORCE,
+        description="`enforce` fails on errors; `observe` reports every error as a warning.",
+    )
+    paths: ArtifactPaths = Field(
+        default_factory=ArtifactPaths, description="Where the artifact files are."
+    )
+    agents: AgentConfig = Field(
+        default_factory=AgentConfig, description="Which commit authors are coding agents."
+    )
+    severities: dict[FindingCode, Severity] = Field(
+        default_factory=dict, description="Severity per finding code, replacing the default."
+    )
+    thresholds: ThresholdConfig = Field(
+        default_factory=ThresholdConfig, description="Variance thresholds (warn / fail)."
+    )
+    comment: CommentConfig = Field(
+        default_factory=CommentConfig, description="The sticky PR comment."
+    )
+    check: CheckConfig = Field(default_factory=CheckConfig, description="The check run.")
+    waiver: WaiverConfig = Field(
+        default_factory=WaiverConfig, description="The maintainer's waiver label."
+    )
+    templates: TemplateConfig = Field(
+        default_factory=TemplateConfig, description="User templates for the report."
+    )
+    limits: LimitsConfig = Field(
+        default_factory=LimitsConfig, description="Size limits on input and output."
+    )
+    release: ReleaseConfig = Field(
+        default_factory=ReleaseConfig, description="How `release` finds the previous release."
+    )
+    phase_budgets: PhaseBudgetOverrides = Field(
+        default_factory=PhaseBudgetOverrides,
+        description="Overrides of the shipped phase budgets, field by field.",
+    )
     """Overrides of the shipped `config/phase_budgets.yaml`, field by field (§6.3)."""
+    telemetry: TelemetryConfig = Field(
+        default_factory=TelemetryConfig,
+        description="OpenTelemetry export (`--otel`): its time bound.",
+    )
 
     @field_validator("version")
     @classmethod

@@ -24,26 +24,51 @@ PathGlob = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class PlanSlice(ArtifactModel):
-    slice_id: Identifier
-    title: str | None = None
-    status: PlanStatus | None = None
-    paths: list[PathGlob] = Field(default_factory=list)
-    thresholds: Thresholds | None = None
-    complexity: Complexity | None = None
-    importance: Importance | None = None
+    slice_id: Identifier = Field(
+        description="Slice ID, unique in the plan; `FULL_PLAN` names an unsliced plan."
+    )
+    title: str | None = Field(default=None, description="Human title, shown in the report.")
+    status: PlanStatus | None = Field(
+        default=None, description="Lifecycle status; defaults to the plan's."
+    )
+    paths: list[PathGlob] = Field(
+        default_factory=list,
+        description="Globs of the code this slice owns; a change there puts it in scope.",
+    )
+    thresholds: Thresholds | None = Field(
+        default=None, description="Variance thresholds for this slice (most specific level)."
+    )
+    complexity: Complexity | None = Field(
+        default=None,
+        description="Complexity for phase budgets and `estimate`; defaults to the plan's.",
+    )
+    importance: Importance | None = Field(
+        default=None,
+        description="Importance for phase budgets and `estimate`; defaults to the plan's.",
+    )
     phase_budgets: dict[Phase, PhaseBudgetValues] | None = None
     """Absolute per-phase limits for this slice (tokens, latency_ms, requests), §6.3."""
 
 
 class Plan(ArtifactModel):
-    plan_id: Identifier
-    title: str | None = None
-    status: PlanStatus
-    environment: Environment | None = None
-    complexity: Complexity | None = None
-    importance: Importance | None = None
-    slices: list[PlanSlice] = Field(default_factory=list)
-    thresholds: Thresholds | None = None
+    plan_id: Identifier = Field(description="Plan ID, a string as written (`0012` stays `0012`).")
+    title: str | None = Field(default=None, description="Human title, shown in the report.")
+    status: PlanStatus = Field(description="Lifecycle status; approved or later needs an estimate.")
+    environment: Environment | None = Field(
+        default=None, description="Selects the environment's thresholds."
+    )
+    complexity: Complexity | None = Field(
+        default=None, description="Complexity multiplier of the phase budgets."
+    )
+    importance: Importance | None = Field(
+        default=None, description="Importance multiplier of the phase budgets."
+    )
+    slices: list[PlanSlice] = Field(
+        default_factory=list, description="The slices; none means one `FULL_PLAN` slice."
+    )
+    thresholds: Thresholds | None = Field(
+        default=None, description="Variance thresholds for every slice of the plan."
+    )
     phase_budgets: dict[Phase, PhaseBudgetValues] | None = None
     """Absolute per-phase limits for every slice of the plan (a slice's own win), §6.3."""
 

@@ -97,31 +97,61 @@ class PhaseUsage(ArtifactModel):
 
 
 class UsageReport(ArtifactModel):
-    run_id: Identifier
-    plan_id: Identifier
-    slice_id: Identifier
-    agent_id: Identifier
-    actual_requests: Count
-    actual_prompt_tokens: Count
-    actual_completion_tokens: Count
-    actual_total_tokens: Count
-    duration_seconds: NonNegativeNumber
-    status: RunStatus
-    report_timestamp: Timestamp
-    provider: str | None = Field(default=None, max_length=100)
-    model: str | None = Field(default=None, max_length=200)
-    actual_cache_read_tokens: Count = 0
-    actual_cache_write_tokens: Count = Field(default=0, validate_default=True)
-    actual_reasoning_tokens: Count = Field(default=0, validate_default=True)
-    usage_by_model: list[ModelUsage] | None = None
-    actual_cost_usd: NonNegativeNumber | None = None
-    cost_source: CostSource | None = Field(default=None, validate_default=True)
-    phase: Phase | None = None
-    phases: dict[Phase, PhaseUsage] | None = None
-    commits: list[CommitSha] = Field(default_factory=list)
-    session_id: Identifier | None = None
-    tool_calls: Count | None = None
-    source_format: str | None = Field(default=None, max_length=50)
+    run_id: Identifier = Field(
+        description="Unique ID of the agent run, named by `Agent-Run:` trailers."
+    )
+    plan_id: Identifier = Field(description="Plan of the slice the run built.")
+    slice_id: Identifier = Field(description="Slice the run built.")
+    agent_id: Identifier = Field(description="Which agent ran, e.g. `claude-code`.")
+    actual_requests: Count = Field(description="Model requests the run made.")
+    actual_prompt_tokens: Count = Field(
+        description="Prompt tokens, cache reads and writes included."
+    )
+    actual_completion_tokens: Count = Field(description="Completion tokens, reasoning included.")
+    actual_total_tokens: Count = Field(description="Prompt + completion tokens.")
+    duration_seconds: NonNegativeNumber = Field(description="Wall-clock duration of the run.")
+    status: RunStatus = Field(description="Outcome of the run.")
+    report_timestamp: Timestamp = Field(description="When the run ended, ISO 8601 with a timezone.")
+    provider: str | None = Field(
+        default=None, max_length=100, description="Model provider (`gen_ai.provider.name`)."
+    )
+    model: str | None = Field(
+        default=None, max_length=200, description="Model that spent most (`gen_ai.request.model`)."
+    )
+    actual_cache_read_tokens: Count = Field(
+        default=0, description="Prompt tokens read from the cache."
+    )
+    actual_cache_write_tokens: Count = Field(
+        default=0, validate_default=True, description="Prompt tokens written to the cache."
+    )
+    actual_reasoning_tokens: Count = Field(
+        default=0, validate_default=True, description="Completion tokens spent reasoning."
+    )
+    usage_by_model: list[ModelUsage] | None = Field(
+        default=None, description="Per-model rows when several models ran."
+    )
+    actual_cost_usd: NonNegativeNumber | None = Field(
+        default=None, description="Cost in US dollars; needs `cost_source`."
+    )
+    cost_source: CostSource | None = Field(
+        default=None,
+        validate_default=True,
+        description="Whether the agent reported the cost or it was computed.",
+    )
+    phase: Phase | None = Field(default=None, description="The one phase this run worked in.")
+    phases: dict[Phase, PhaseUsage] | None = Field(
+        default=None, description="Spend per phase, for a run over several phases."
+    )
+    commits: list[CommitSha] = Field(
+        default_factory=list, description="SHAs of the commits the run built."
+    )
+    session_id: Identifier | None = Field(
+        default=None, description="The agent's own session or thread ID."
+    )
+    tool_calls: Count | None = Field(default=None, description="Tool calls the run made.")
+    source_format: str | None = Field(
+        default=None, max_length=50, description="Format `import` read (e.g. `claude-code`)."
+    )
     requests_lower_bound: bool = False
     """`actual_requests` is a lower bound: the agent did not count model requests (Codex
     reports turns, each of which made at least one request)."""

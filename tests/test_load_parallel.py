@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+import threading
+import time
 
 import pytest
 
+from budget_gate.load import parallel
 from budget_gate.load.parallel import Job, parse_files
 from budget_gate.load.records import ArtifactKind
 from e2e_artifacts import plan, usage
@@ -59,3 +62,27 @@ def test_small_batches_stay_in_this_process(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(os, "fork", lambda: pytest.fail("forked for a small batch"))
     jobs = _jobs()
     assert len(parse_files(jobs, max_aliases=100)) == len(jobs)  # 63 files: one process
+
+
+def test_a_stuck_worker_is_killed_at_its_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs = _jobs()
+    alone = parse_files(jobs, max_aliases=100, workers=1)
+    monkeypatch.setattr(parallel, "DEADLINE_SECONDS", 0.5)
+    monkeypatch.setattr(parallel, "SECONDS_PER_FILE", 0.0)
+    monkeypatch.setattr(pickle, "dump", lambda *_, **__: time.sleep(30))  # workers never answer
+    started = time.monotonic()
+    assert parse_files(jobs, max_aliases=100, workers=2) == alone
+    assert time.monotonic() - started < 10
+
+
+def test_no_worker_is_forked_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "fork", lambda: pytest.fail("forked beside a running thread"))
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        jobs = _jobs()
+        assert len(parse_files(jobs, max_aliases=100, workers=2)) == len(jobs)
+    finally:
+        release.set()
+        thread.join()

@@ -63,6 +63,8 @@ def _release(settings: ActionSettings, runtime: Runtime, event: GateEvent, *, no
     except (GateError, GitError, TemplateProblem) as error:
         _cannot_judge(runtime, client, settings, event, reason=str(error))
         raise
+    check = judged.outcome.check
+    export_for_action(settings, runtime, report=check.report, config=check.config.telemetry)
     return publish_release(settings, runtime, event, judged, client=client, now=now)
 
 

@@ -70,6 +70,7 @@ class FakeGitHub:
         self.api_url = self.api_url.rstrip("/")
         parts = urlsplit(self.api_url)
         self._prefix = parts.path
+        self._host = parts.hostname
         # PyGithub sends the default port explicitly (`https://api.github.com:443/...`).
         host = re.escape(f"{parts.scheme}://{parts.hostname}")
         pattern = re.compile(f"^{host}(:[0-9]+)?{re.escape(self._prefix)}/")
@@ -131,6 +132,8 @@ class FakeGitHub:
         for call in self.rsps.calls:
             request = call.request
             url = urlsplit(request.url or "")
+            if url.hostname != self._host:
+                continue  # not GitHub: e.g. an OpenTelemetry collector
             path = url.path.removeprefix(self._prefix) + (f"?{url.query}" if url.query else "")
             body = request.body
             if isinstance(body, bytes):

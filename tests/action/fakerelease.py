@@ -55,6 +55,8 @@ class FakeReleases(FakeGitHub):
                 path = f"uploads:{url.path}?{url.query}"
                 found.append(Sent("POST", path, self._uploaded.get(id(request))))
                 continue
+            if url.hostname != urlsplit(self.api_url).hostname:
+                continue  # not GitHub: e.g. an OpenTelemetry collector
             path = url.path.removeprefix(self._prefix) + (f"?{url.query}" if url.query else "")
             body = request.body
             if isinstance(body, bytes):

@@ -352,3 +352,32 @@ def test_a_tag_missing_from_the_workspace_is_explained(
     assert (check["head_sha"], check["conclusion"]) == (shas["v1.0.0"], "failure")
     assert result.exit_code == 2
     assert "the tag v9.9.9 is not in the workspace's clone" in result.stderr + result.stdout
+
+
+def test_a_release_exports_its_metrics_when_asked_and_a_dead_collector_only_warns(
+    tagged: tuple[GitRepoBuilder, dict[str, str]], releases: FakeReleases, run_action: RunAction
+) -> None:
+    builder, shas = tagged
+    payload = release_payload("v1.0.0")
+    add_release(releases, payload)
+
+    result = run_action(
+        builder.root,
+        payload,
+        event="release",
+        sha=shas["v1.0.0"],
+        inputs={"otel": "true"},
+        env={"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"},
+    )
+
+    # The evidence is published exactly as without telemetry, and the verdict decides the exit.
+    assert releases.requests() == [
+        f"GET {RELEASES}/{RELEASE_ID}",
+        f"POST {UPLOAD}?name={YAML_NAME}",
+        f"POST {UPLOAD}?name={MD_NAME}",
+        f"PATCH {RELEASES}/{RELEASE_ID}",
+        CHECK,
+    ]
+    assert result.exit_code == 0
+    [warning] = result.lines("::warning::")
+    assert "OpenTelemetry metrics may not have arrived" in warning

@@ -136,9 +136,11 @@ def _bulk_allocation() -> Iterator[None]:
     reference cycles. The collector would scan them again and again while they are created (as
     much time as the parsing itself at 20,000 slices) and once more at each later full
     collection; frozen, they are left alone, and reference counting still frees them when the
-    run lets go of them.
+    run lets go of them. What an earlier run froze is handed back to the collector first, so a
+    long-lived process (tests, an embedding tool) never keeps garbage frozen for good.
     """
     enabled = gc.isenabled()
+    gc.unfreeze()
     gc.disable()
     try:
         yield

@@ -70,6 +70,14 @@ RELEASE_ID = 17372790  # the real payload's
 UPLOAD = f"uploads:/repos/{REPO}/releases/{RELEASE_ID}/assets"
 CHECK = f"POST /repos/{REPO}/check-runs"
 DOWNLOAD = f"https://github.com/{REPO}/releases/download"
+FIRST_PUBLISH = [
+    f"GET {RELEASES}/{RELEASE_ID}",
+    f"POST {UPLOAD}?name={YAML_NAME}",
+    f"POST {UPLOAD}?name={MD_NAME}",
+    f"PATCH {RELEASES}/{RELEASE_ID}",
+    CHECK,
+]
+"""A first publish: read the release fresh, upload both assets, write the notes, the check."""
 AUTHOR_TEXT = "## What's changed\r\n\r\n* Parser by @ana  <!-- keep -->\r\n"
 
 
@@ -143,13 +151,7 @@ def test_a_published_release_gets_its_assets_notes_and_check(
 
     result = run_action(builder.root, payload, event="release", sha=shas["v1.0.0"])
 
-    assert releases.requests() == [
-        f"GET {RELEASES}/{RELEASE_ID}",
-        f"POST {UPLOAD}?name={YAML_NAME}",
-        f"POST {UPLOAD}?name={MD_NAME}",
-        f"PATCH {RELEASES}/{RELEASE_ID}",
-        CHECK,
-    ]
+    assert releases.requests() == FIRST_PUBLISH
     sent = releases.sent
     assert_uploads(releases, builder.root, [sent[1], sent[2]])
     patch = sent[3].body
@@ -321,13 +323,7 @@ def test_a_failing_release_fails_the_job_says_so_and_deletes_nothing(
 
     result = run_action(builder.root, payload, event="release", sha=shas["v1.1.0"])
 
-    assert releases.requests() == [
-        f"GET {RELEASES}/{RELEASE_ID}",
-        f"POST {UPLOAD}?name={YAML_NAME}",
-        f"POST {UPLOAD}?name={MD_NAME}",
-        f"PATCH {RELEASES}/{RELEASE_ID}",
-        CHECK,
-    ]
+    assert releases.requests() == FIRST_PUBLISH
     assert not [item for item in releases.sent if item.method == "DELETE"]
     body = releases.releases[RELEASE_ID]["body"]
     assert body.startswith("Second release.\n\n" + SECTION_START)
@@ -371,13 +367,7 @@ def test_a_release_exports_its_metrics_when_asked_and_a_dead_collector_only_warn
     )
 
     # The evidence is published exactly as without telemetry, and the verdict decides the exit.
-    assert releases.requests() == [
-        f"GET {RELEASES}/{RELEASE_ID}",
-        f"POST {UPLOAD}?name={YAML_NAME}",
-        f"POST {UPLOAD}?name={MD_NAME}",
-        f"PATCH {RELEASES}/{RELEASE_ID}",
-        CHECK,
-    ]
+    assert releases.requests() == FIRST_PUBLISH
     assert result.exit_code == 0
     [warning] = result.lines("::warning::")
     assert "OpenTelemetry metrics may not have arrived" in warning

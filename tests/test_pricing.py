@@ -67,6 +67,17 @@ def test_a_long_context_tier_applies_per_request_never_to_a_total() -> None:
     assert to_usd(price("claude-sonnet-4-5", big, requests=None) or Decimal(-1)) == 0.765
 
 
+def test_uneven_request_shares_never_make_cache_exceed_the_prompt() -> None:
+    # 10 prompt tokens, all cached (1 read + 9 written), over 9 requests: each share is 10/9,
+    # 1/9 and 9/9. Rounded naively to 28 digits, 1/9 + 1 exceeds 10/9 and genai-prices refuses
+    # the usage; rounded wholes up and parts down, the price is found.
+    # By hand: 1 x $0.30 + 9 x $3.75 per 1M (nothing uncached), 0 output = 0.0000340500.
+    tokens = TokenCounts(prompt=10, completion=0, cache_read=1, cache_write=9)
+    result = price("claude-sonnet-4-5", tokens, requests=9, provider="anthropic")
+    assert result is not None
+    assert to_usd(result) == 0.000034
+
+
 def test_aliases_of_a_model_get_its_price() -> None:
     tokens = TokenCounts(prompt=5_231, completion=612, cache_read=3_072)
     # uncached 2,159 x $2 = 0.004318; cached 3,072 x $0.50 = 0.001536; output 612 x $8 = 0.004896

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from typing import Protocol
 
 import genai_prices
@@ -104,8 +104,8 @@ class GenaiPrices:
             return Decimal(0)
         parts = _parts(query)
         usage = Usage(
-            input_tokens=_share(tokens.prompt, parts),
-            output_tokens=_share(tokens.completion, parts),
+            input_tokens=_share(tokens.prompt, parts, whole=True),
+            output_tokens=_share(tokens.completion, parts, whole=True),
             cache_read_tokens=_share(tokens.cache_read, parts),
             cache_write_tokens=_share(tokens.cache_write, parts),
             cache_write_1h_tokens=_share(tokens.cache_write_1h, parts),
@@ -139,10 +139,16 @@ def _parts(query: PriceQuery) -> int:
     return max(1, query.tokens.prompt)
 
 
-def _share(count: int, parts: int) -> int | Decimal | None:
+def _share(count: int, parts: int, *, whole: bool = False) -> int | Decimal | None:
+    """One request's share of a count. Wholes round up and their parts (cache, reasoning) round
+    down, so a part's share never exceeds its whole's, which genai-prices rightly refuses."""
     if count == 0:
         return None
-    return count if parts == 1 else Decimal(count) / parts
+    if parts == 1:
+        return count
+    with localcontext() as context:
+        context.rounding = ROUND_CEILING if whole else ROUND_FLOOR
+        return Decimal(count) / parts
 
 
 def to_usd(value: Decimal) -> float:

@@ -44,16 +44,11 @@ def unpriced_findings(
             if costs_shown:
                 yield _no_model(found, index)
             continue
-        path, line = _where(found[0], index)
-        refs = sorted({use.ref for use in found})
-        yield Finding.of(
-            FindingCode.UNPRICED_MODEL,
+        yield _unpriced(
+            found,
+            index,
             f"{data} has no price for model {describe(item)}, so the cost of "
             f"{_named(found)} is shown as n/a.",
-            path=path,
-            line=line,
-            plan_id=refs[0].plan_id if len(refs) == 1 else None,
-            slice_id=refs[0].slice_id if len(refs) == 1 else None,
             field="model",
             fix="write the provider's API model name (e.g. claude-sonnet-4-5, gpt-5) and "
             "provider, or record the cost itself: actual_cost_usd with cost_source: reported "
@@ -62,18 +57,32 @@ def unpriced_findings(
 
 
 def _no_model(found: list[_Use], index: RecordIndex) -> Finding:
+    return _unpriced(
+        found,
+        index,
+        f"{_named(found)} {'names' if len(found) == 1 else 'name'} no model, so "
+        f"{'its' if len(found) == 1 else 'their'} cost is shown as n/a.",
+        field=None,
+        fix="add model: (and provider:) to these usage reports, or record their cost as "
+        "actual_cost_usd with cost_source: reported",
+    )
+
+
+def _unpriced(
+    found: list[_Use], index: RecordIndex, message: str, *, field: str | None, fix: str
+) -> Finding:
+    """At the first record concerned; named by slice only when all of them are one slice."""
     path, line = _where(found[0], index)
     refs = sorted({use.ref for use in found})
     return Finding.of(
         FindingCode.UNPRICED_MODEL,
-        f"{_named(found)} {'names' if len(found) == 1 else 'name'} no model, so "
-        f"{'its' if len(found) == 1 else 'their'} cost is shown as n/a.",
+        message,
         path=path,
         line=line,
         plan_id=refs[0].plan_id if len(refs) == 1 else None,
         slice_id=refs[0].slice_id if len(refs) == 1 else None,
-        fix="add model: (and provider:) to these usage reports, or record their cost as "
-        "actual_cost_usd with cost_source: reported",
+        field=field,
+        fix=fix,
     )
 
 

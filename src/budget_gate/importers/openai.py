@@ -100,28 +100,23 @@ def _usage_of(item: Fields) -> tuple[Fields | None, Fields] | None:
 
 
 def chat_tokens(usage: Fields) -> TokenCounts:
-    details = usage.object("prompt_tokens_details")
-    output = usage.object("completion_tokens_details")
-    return tokens(
-        usage,
-        prompt=usage.count("prompt_tokens"),
-        completion=usage.count("completion_tokens"),
-        cache_read=0 if details is None else details.count("cached_tokens", required=False),
-        reasoning=0 if output is None else output.count("reasoning_tokens", required=False),
-        prompt_key="prompt_tokens",
-        completion_key="completion_tokens",
-    )
+    return _api_tokens(usage, prompt="prompt", completion="completion")
 
 
 def responses_tokens(usage: Fields) -> TokenCounts:
-    details = usage.object("input_tokens_details")
-    output = usage.object("output_tokens_details")
+    return _api_tokens(usage, prompt="input", completion="output")
+
+
+def _api_tokens(usage: Fields, *, prompt: str, completion: str) -> TokenCounts:
+    """Both APIs name the same counts `<prompt>_tokens` / `<completion>_tokens` with details."""
+    details = usage.object(f"{prompt}_tokens_details")
+    output = usage.object(f"{completion}_tokens_details")
     return tokens(
         usage,
-        prompt=usage.count("input_tokens"),
-        completion=usage.count("output_tokens"),
+        prompt=usage.count(f"{prompt}_tokens"),
+        completion=usage.count(f"{completion}_tokens"),
         cache_read=0 if details is None else details.count("cached_tokens", required=False),
         reasoning=0 if output is None else output.count("reasoning_tokens", required=False),
-        prompt_key="input_tokens",
-        completion_key="output_tokens",
+        prompt_key=f"{prompt}_tokens",
+        completion_key=f"{completion}_tokens",
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from budget_gate.bulk import bulk_allocation
 from budget_gate.change import Change, ScopeKind
 from budget_gate.errors import ConfigError, GateError
 from budget_gate.findings import Finding, Severity
@@ -167,14 +168,15 @@ def run_check(request: CheckRequest, *, now: datetime) -> CheckOutcome:
         base_source=workspace.base_source,
     )
     artifacts.findings.extend(workspace.config_findings)
-    report = judge(
-        change=workspace.change,
-        artifacts=artifacts,
-        config=workspace.config,
-        labels=request.labels,
-        now=now,
-        prices=GenaiPrices(),
-    )
+    with bulk_allocation():
+        report = judge(
+            change=workspace.change,
+            artifacts=artifacts,
+            config=workspace.config,
+            labels=request.labels,
+            now=now,
+            prices=GenaiPrices(),
+        )
     return CheckOutcome(
         report=report,
         config=workspace.config,

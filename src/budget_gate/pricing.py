@@ -20,15 +20,19 @@ session as one request would put it in that tier. So:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
 from typing import Protocol
 
 import genai_prices
 from genai_prices import Usage, calc_price
+from genai_prices.types import ModelInfo, ModelPrice, TieredPrices
 
 MICRO_DOLLARS = Decimal("0.000001")
+_EXACT = Decimal("1e-12")
+_WIDE = Context(prec=60)
 
 # OpenTelemetry `gen_ai.provider.name` values whose genai-prices provider id differs.
 _PROVIDER_ALIASES = {
@@ -91,7 +95,20 @@ class PriceBook(Protocol):
 
 
 class GenaiPrices:
-    """The `genai-prices` package's bundled data (never its network updater)."""
+    """The `genai-prices` package's bundled data (never its network updater).
+
+    genai-prices prices one usage at a time, re-deriving its unit table each call (about 80 µs);
+    an audit prices every report, so that alone would outweigh parsing them. A request's price
+    is linear in its token counts within one long-context tier, so each (model price, tier) is
+    asked seven times for its rates (through genai-prices' public `ModelPrice.calc_price`) and
+    every later report of that model is priced by multiplying. A usage the rates do not cover
+    (a tier too narrow to measure, counts genai-prices would refuse) goes to the library itself.
+    `tests/test_pricing_rates.py` checks both ways agree on every model of the pinned data.
+    """
+
+    def __init__(self) -> None:
+        self._models: dict[tuple[str, str | None], ModelInfo | None] = {}
+        self._rates: dict[tuple[int, int], tuple[ModelPrice, _Rates | None]] = {}
 
     @property
     def version(self) -> str:
@@ -99,28 +116,165 @@ class GenaiPrices:
 
     def price(self, query: PriceQuery) -> Decimal | None:
         """The USD price, or None when the data has no such model or provider."""
-        tokens = query.tokens
-        if tokens.total == 0:
+        if query.tokens.total == 0:
             return Decimal(0)
+        model = self._model(query.model, provider_id(query.provider), query.at)
+        if model is None:
+            return None
         parts = _parts(query)
-        usage = Usage(
-            input_tokens=_share(tokens.prompt, parts, whole=True),
-            output_tokens=_share(tokens.completion, parts, whole=True),
-            cache_read_tokens=_share(tokens.cache_read, parts),
-            cache_write_tokens=_share(tokens.cache_write, parts),
-            cache_write_1h_tokens=_share(tokens.cache_write_1h, parts),
-            output_reasoning_tokens=_share(tokens.reasoning, parts),
-        )
+        share = RequestShare.of(query.tokens, parts)
+        model_price = model.get_prices(query.at)
+        rates = self._rates_for(model_price, share.prompt) if share.is_valid() else None
+        if rates is not None:
+            return _exact(rates.apply(share) * parts)
         try:
             result = calc_price(
-                usage,
+                share.usage(),
                 query.model,
                 provider_id=provider_id(query.provider),
                 genai_request_timestamp=query.at,
             )
-        except LookupError:
+        except (LookupError, ValueError):  # no such model; counts the data cannot price
             return None
-        return result.total_price * parts
+        return _exact(result.total_price * parts)
+
+    def _model(self, model: str, provider: str | None, at: datetime) -> ModelInfo | None:
+        key = (model, provider)
+        if key not in self._models:
+            try:
+                found = calc_price(
+                    Usage(input_tokens=1), model, provider_id=provider, genai_request_timestamp=at
+                )
+            except (LookupError, ValueError):  # unknown, or data genai-prices itself refuses
+                self._models[key] = None
+            else:
+                self._models[key] = found.model
+        return self._models[key]
+
+    def _rates_for(self, model_price: ModelPrice, prompt: int | Decimal) -> _Rates | None:
+        starts = _tier_starts(model_price)
+        band = bisect_left(starts, prompt)  # how many tier thresholds one request passes
+        key = (id(model_price), band)
+        cached = self._rates.get(key)
+        if cached is None:
+            # The price object is kept beside its rates so that its id is never reused.
+            cached = self._rates[key] = (model_price, _Rates.measure(model_price, starts, band))
+        return cached[1]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestShare:
+    """One request's share of a record's tokens (see `_share` for the rounding)."""
+
+    prompt: int | Decimal
+    completion: int | Decimal
+    cache_read: int | Decimal
+    cache_write: int | Decimal
+    cache_write_1h: int | Decimal
+    reasoning: int | Decimal
+
+    @classmethod
+    def of(cls, tokens: TokenCounts, parts: int) -> RequestShare:
+        return cls(
+            prompt=_share(tokens.prompt, parts, whole=True),
+            completion=_share(tokens.completion, parts, whole=True),
+            cache_read=_share(tokens.cache_read, parts),
+            cache_write=_share(tokens.cache_write, parts),
+            cache_write_1h=_share(tokens.cache_write_1h, parts),
+            reasoning=_share(tokens.reasoning, parts),
+        )
+
+    def is_valid(self) -> bool:
+        """Whether genai-prices would accept these counts (else it alone may say why not)."""
+        return (
+            self.cache_read + self.cache_write <= self.prompt
+            and self.cache_write_1h <= self.cache_write
+            and self.reasoning <= self.completion
+        )
+
+    def usage(self) -> Usage:
+        return Usage(
+            input_tokens=self.prompt or None,
+            output_tokens=self.completion or None,
+            cache_read_tokens=self.cache_read or None,
+            cache_write_tokens=self.cache_write or None,
+            cache_write_1h_tokens=self.cache_write_1h or None,
+            output_reasoning_tokens=self.reasoning or None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Rates:
+    """One request's price within one tier band: a fixed part plus a rate per token of each kind
+    (each rate is what one more token of that kind adds, so cache rates are net of input's)."""
+
+    fixed: Decimal
+    prompt: Decimal
+    completion: Decimal
+    cache_read: Decimal
+    cache_write: Decimal
+    cache_write_1h: Decimal
+    reasoning: Decimal
+
+    @classmethod
+    def measure(cls, model_price: ModelPrice, starts: tuple[int, ...], band: int) -> _Rates | None:
+        """Ask genai-prices for the price of a few requests inside the band and take the
+        differences; None when the band is too narrow to hold the two prompts this needs."""
+        low = starts[band - 1] + 1 if band else 1  # a prompt just past the band's threshold
+        if band < len(starts) and low + 1 > starts[band]:
+            return None
+
+        def price(**counts: int) -> Decimal:
+            return model_price.calc_price(Usage(**counts))["total_price"]
+
+        at_low = price(input_tokens=low)
+        above = price(input_tokens=low + 1)
+        prompt = above - at_low
+        with_output = price(input_tokens=low, output_tokens=1)
+        with_write = price(input_tokens=low + 1, cache_write_tokens=1)
+        with_write_1h = price(input_tokens=low + 1, cache_write_tokens=1, cache_write_1h_tokens=1)
+        return cls(
+            fixed=at_low - prompt * low,
+            prompt=prompt,
+            completion=with_output - at_low,
+            cache_read=price(input_tokens=low + 1, cache_read_tokens=1) - above,
+            cache_write=with_write - above,
+            cache_write_1h=with_write_1h - with_write,
+            reasoning=price(input_tokens=low, output_tokens=1, output_reasoning_tokens=1)
+            - with_output,
+        )
+
+    def apply(self, share: RequestShare) -> Decimal:
+        return (
+            self.fixed
+            + self.prompt * share.prompt
+            + self.completion * share.completion
+            + self.cache_read * share.cache_read
+            + self.cache_write * share.cache_write
+            + self.cache_write_1h * share.cache_write_1h
+            + self.reasoning * share.reasoning
+        )
+
+
+def _tier_starts(model_price: ModelPrice) -> tuple[int, ...]:
+    """The prompt sizes past which a request pays another tier's rates, in order."""
+    return tuple(
+        sorted(
+            {
+                tier.start
+                for value in vars(model_price).values()
+                if isinstance(value, TieredPrices)
+                for tier in value.tiers
+            }
+        )
+    )
+
+
+def _exact(price: Decimal) -> Decimal:
+    """A price to a millionth of a micro-dollar: the last digits of 28-digit arithmetic on
+    request shares (10/9 of a token, say) are noise, which would otherwise decide the rounding
+    of an exact half micro-dollar one way or the other depending on the order of operations."""
+    return price.quantize(_EXACT, context=_WIDE)
 
 
 def provider_id(provider: str | None) -> str | None:
@@ -139,12 +293,10 @@ def _parts(query: PriceQuery) -> int:
     return max(1, query.tokens.prompt)
 
 
-def _share(count: int, parts: int, *, whole: bool = False) -> int | Decimal | None:
+def _share(count: int, parts: int, *, whole: bool = False) -> int | Decimal:
     """One request's share of a count. Wholes round up and their parts (cache, reasoning) round
     down, so a part's share never exceeds its whole's, which genai-prices rightly refuses."""
-    if count == 0:
-        return None
-    if parts == 1:
+    if count == 0 or parts == 1:
         return count
     with localcontext() as context:
         context.rounding = ROUND_CEILING if whole else ROUND_FLOOR

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from budget_gate.bulk import bulk_allocation
 from budget_gate.change import Change, ChangedFile, Commit, FileStatus, ScopeKind
 from budget_gate.errors import GateError
 from budget_gate.gate import CheckOutcome, open_top_level, read_config, template_directory
@@ -168,14 +169,15 @@ def run_release(request: ReleaseRequest, *, now: datetime) -> ReleaseOutcome:
     change = release_change(repo, release, commits)
     artifacts = load_artifacts(source, config=config, change=change)
     artifacts.findings.extend(config_findings)
-    report = judge(
-        change=change,
-        artifacts=artifacts,
-        config=config,
-        labels=(),
-        now=now,
-        prices=GenaiPrices(),
-    )
+    with bulk_allocation():
+        report = judge(
+            change=change,
+            artifacts=artifacts,
+            config=config,
+            labels=(),
+            now=now,
+            prices=GenaiPrices(),
+        )
     return ReleaseOutcome(
         check=CheckOutcome(
             report=report,

@@ -15,13 +15,12 @@ are never even listed.
 
 from __future__ import annotations
 
-import gc
 import posixpath
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from budget_gate.artifacts import Artifacts
+from budget_gate.bulk import bulk_allocation
 from budget_gate.change import Change, FileStatus, ScopeKind
 from budget_gate.findings import Finding, FindingCode
 from budget_gate.globs import GlobSet
@@ -124,30 +123,8 @@ def load_artifacts(
     renamed or deleted are read there too, so an edit to one record of a shared file puts only
     that record's slice in scope, and a deleted record still puts its slice in scope.
     """
-    with _bulk_allocation():
+    with bulk_allocation():
         return _load(source, config=config, change=change, base_source=base_source)
-
-
-@contextmanager
-def _bulk_allocation() -> Iterator[None]:
-    """Pause the cycle collector while artifacts load, then freeze what is alive.
-
-    Loading allocates millions of small objects (parsed YAML, validated records) that form no
-    reference cycles. The collector would scan them again and again while they are created (as
-    much time as the parsing itself at 20,000 slices) and once more at each later full
-    collection; frozen, they are left alone, and reference counting still frees them when the
-    run lets go of them. What an earlier run froze is handed back to the collector first, so a
-    long-lived process (tests, an embedding tool) never keeps garbage frozen for good.
-    """
-    enabled = gc.isenabled()
-    gc.unfreeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def _load(

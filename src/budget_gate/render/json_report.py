@@ -74,9 +74,10 @@ A cost is null when it is unknown: no model to price, or one the price data has 
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
+
+import orjson
 
 from budget_gate.findings import Finding
 from budget_gate.render.phases import to_json as phase_budget_json
@@ -175,9 +176,5 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 
 def render_json(report: Report) -> str:
     """`report_to_dict` as deterministic, human-diffable JSON text ending in a newline."""
-    return (
-        json.dumps(
-            report_to_dict(report), indent=2, ensure_ascii=False, sort_keys=True, allow_nan=False
-        )
-        + "\n"
-    )
+    options = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
+    return orjson.dumps(report_to_dict(report), option=options).decode("utf-8")

@@ -30,6 +30,8 @@ def _no_user_git_config(monkeypatch: pytest.MonkeyPatch) -> None:
 class Spy:
     """A source that records what is read, optionally hiding its walk (a listing-only source)."""
 
+    parallel_reads = False  # what is read must be recorded in this process
+
     def __init__(self, inner: FileSource) -> None:
         self.inner = inner
         self.read: list[str] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 
 import pytest
@@ -80,6 +81,29 @@ def test_ids_stay_text_at_any_depth_but_other_values_keep_their_types() -> None:
                 "deeper": {"agent_id": "1e3", "session_id": "007", "count": 7},
             }
         ],
+    }
+
+
+def test_the_same_text_resolves_by_how_it_is_written_every_time() -> None:
+    # Implicit tags of short scalars are memoized across files: a quoted "12" must stay text
+    # and a plain 12 a number however often, and in whichever order, each is seen.
+    text = 'a: 12\nb: "12"\nc: yes\nd: \'yes\'\ne: 2026-11-01\nf: "2026-11-01"\ng: ~\nh: "~"\n'
+    expected = {
+        "a": 12,
+        "b": "12",
+        "c": True,
+        "d": "yes",
+        "e": datetime.date(2026, 11, 1),
+        "f": "2026-11-01",
+        "g": None,
+        "h": "~",
+    }
+    for _ in range(3):
+        assert document(text).data == expected
+    long_number = "1" * 80  # past the memoized length: resolved as PyYAML always does
+    assert document(f"n: {long_number}\ns: '{long_number}'\n").data == {
+        "n": int(long_number),
+        "s": long_number,
     }
 
 

@@ -19,6 +19,9 @@ class GitTreeSource:
     What git answered is kept for the life of the source (one run), so no tree is read twice.
     """
 
+    parallel_reads = False
+    """Blobs come through git processes of this one; the workers get them read in advance."""
+
     def __init__(self, repo: GitRepo, rev: str) -> None:
         self.repo = repo
         self.commit = repo.resolve(rev)

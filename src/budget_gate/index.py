@@ -144,6 +144,10 @@ class RecordIndex:
     reports_by_run: Mapping[str, Sequence[Sourced[UsageReport]]]
     commits_by_prefix: Mapping[str, Sequence[str]]
     """Lower-case SHAs listed in reports' `commits`, keyed by their first 7 characters."""
+    _runs: dict[SliceRef, tuple[Sourced[UsageReport], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """`runs_for`, remembered: variance, rules and the report each ask for every slice."""
 
     @classmethod
     def build(cls, artifacts: Artifacts) -> RecordIndex:
@@ -195,9 +199,13 @@ class RecordIndex:
     def reports_for(self, ref: SliceRef) -> Sequence[Sourced[UsageReport]]:
         return self.reports_by_ref.get(ref, ())
 
-    def runs_for(self, ref: SliceRef) -> list[Sourced[UsageReport]]:
+    def runs_for(self, ref: SliceRef) -> tuple[Sourced[UsageReport], ...]:
         """The slice's reports counting each run once: a duplicated `run_id` is not spent twice."""
-        return [report for report in self.reports_for(ref) if self.is_first_of_run(report)]
+        runs = self._runs.get(ref)
+        if runs is None:
+            reports = self.reports_for(ref)
+            runs = self._runs[ref] = tuple(filter(self.is_first_of_run, reports))
+        return runs
 
     def reports_for_run(self, run_id: str) -> Sequence[Sourced[UsageReport]]:
         return self.reports_by_run.get(run_id, ())

@@ -20,7 +20,6 @@ session as one request would put it in that tier. So:
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
@@ -108,7 +107,7 @@ class GenaiPrices:
 
     def __init__(self) -> None:
         self._models: dict[tuple[str, str | None], ModelInfo | None] = {}
-        self._rates: dict[tuple[int, int], tuple[ModelPrice, _Rates | None]] = {}
+        self._tiers: dict[int, _TieredRates] = {}
 
     @property
     def version(self) -> str:
@@ -116,20 +115,21 @@ class GenaiPrices:
 
     def price(self, query: PriceQuery) -> Decimal | None:
         """The USD price, or None when the data has no such model or provider."""
-        if query.tokens.total == 0:
+        tokens = query.tokens
+        if tokens.total == 0:
             return Decimal(0)
-        model = self._model(query.model, provider_id(query.provider), query.at)
+        model = self._model(query.model, query.provider, query.at)
         if model is None:
             return None
         parts = _parts(query)
-        share = RequestShare.of(query.tokens, parts)
-        model_price = model.get_prices(query.at)
-        rates = self._rates_for(model_price, share.prompt) if share.is_valid() else None
-        if rates is not None:
-            return _exact(rates.apply(share) * parts)
+        if _is_valid(tokens):
+            rates = self._tiered_rates(model.get_prices(query.at)).of(tokens.prompt, parts)
+            if rates is not None:
+                return _exact(rates.total(tokens, parts))
+        usage = RequestShare.of(tokens, parts).usage()
         try:
             result = calc_price(
-                share.usage(),
+                usage,
                 query.model,
                 provider_id=provider_id(query.provider),
                 genai_request_timestamp=query.at,
@@ -143,7 +143,10 @@ class GenaiPrices:
         if key not in self._models:
             try:
                 found = calc_price(
-                    Usage(input_tokens=1), model, provider_id=provider, genai_request_timestamp=at
+                    Usage(input_tokens=1),
+                    model,
+                    provider_id=provider_id(provider),
+                    genai_request_timestamp=at,
                 )
             except (LookupError, ValueError):  # unknown, or data genai-prices itself refuses
                 self._models[key] = None
@@ -151,15 +154,41 @@ class GenaiPrices:
                 self._models[key] = found.model
         return self._models[key]
 
-    def _rates_for(self, model_price: ModelPrice, prompt: int | Decimal) -> _Rates | None:
-        starts = _tier_starts(model_price)
-        band = bisect_left(starts, prompt)  # how many tier thresholds one request passes
-        key = (id(model_price), band)
-        cached = self._rates.get(key)
-        if cached is None:
-            # The price object is kept beside its rates so that its id is never reused.
-            cached = self._rates[key] = (model_price, _Rates.measure(model_price, starts, band))
-        return cached[1]
+    def _tiered_rates(self, model_price: ModelPrice) -> _TieredRates:
+        found = self._tiers.get(id(model_price))
+        if found is None:
+            found = self._tiers[id(model_price)] = _TieredRates(model_price)
+        return found
+
+
+class _TieredRates:
+    """The rates of one model price in each of its long-context tiers, measured when needed."""
+
+    def __init__(self, model_price: ModelPrice) -> None:
+        self.model_price = model_price  # kept so that its id, the key of this, is never reused
+        self.starts = _tier_starts(model_price)
+        self._bands: dict[int, _Rates | None] = {}
+
+    def of(self, prompt: int, parts: int) -> _Rates | None:
+        """The rates for `parts` equal requests of `prompt` tokens in all."""
+        # How many thresholds one request passes: prompt / parts > start, in integers.
+        band = 0
+        for start in self.starts:
+            if prompt <= start * parts:
+                break
+            band += 1
+        if band not in self._bands:
+            self._bands[band] = _Rates.measure(self.model_price, self.starts, band)
+        return self._bands[band]
+
+
+def _is_valid(tokens: TokenCounts) -> bool:
+    """Whether genai-prices would accept these counts (else it alone may say why not)."""
+    return (
+        tokens.cache_read + tokens.cache_write <= tokens.prompt
+        and tokens.cache_write_1h <= tokens.cache_write
+        and tokens.reasoning <= tokens.completion
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,14 +211,6 @@ class RequestShare:
             cache_write=_share(tokens.cache_write, parts),
             cache_write_1h=_share(tokens.cache_write_1h, parts),
             reasoning=_share(tokens.reasoning, parts),
-        )
-
-    def is_valid(self) -> bool:
-        """Whether genai-prices would accept these counts (else it alone may say why not)."""
-        return (
-            self.cache_read + self.cache_write <= self.prompt
-            and self.cache_write_1h <= self.cache_write
-            and self.reasoning <= self.completion
         )
 
     def usage(self) -> Usage:
@@ -244,15 +265,16 @@ class _Rates:
             - with_output,
         )
 
-    def apply(self, share: RequestShare) -> Decimal:
+    def total(self, tokens: TokenCounts, parts: int) -> Decimal:
+        """The price of `parts` equal requests adding up to `tokens` (exact: no shares)."""
         return (
-            self.fixed
-            + self.prompt * share.prompt
-            + self.completion * share.completion
-            + self.cache_read * share.cache_read
-            + self.cache_write * share.cache_write
-            + self.cache_write_1h * share.cache_write_1h
-            + self.reasoning * share.reasoning
+            self.fixed * parts
+            + self.prompt * tokens.prompt
+            + self.completion * tokens.completion
+            + self.cache_read * tokens.cache_read
+            + self.cache_write * tokens.cache_write
+            + self.cache_write_1h * tokens.cache_write_1h
+            + self.reasoning * tokens.reasoning
         )
 
 

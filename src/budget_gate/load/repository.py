@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from budget_gate.artifacts import Artifacts
 from budget_gate.bulk import bulk_allocation
 from budget_gate.change import Change, FileStatus, ScopeKind
-from budget_gate.findings import Finding, FindingCode
 from budget_gate.globs import GlobSet
 from budget_gate.load.glob_walk import EnterRule, GlobWalk, WalkingSource
-from budget_gate.load.parallel import Job, parse_files
+from budget_gate.load.parallel import load_files
 from budget_gate.load.records import ArtifactKind, load_artifact
 from budget_gate.load.source import FileSource
 from budget_gate.models.common import SliceRef
@@ -74,33 +73,11 @@ class _Reader:
 
     def read(self, files: Sequence[tuple[str, ArtifactKind]]) -> None:
         wanted = [(path, kind) for path, kind in files if path not in self.loaded]
-        if not wanted:
-            return
-        results = self._source.read_many(
-            [path for path, _ in wanted], max_bytes=self._config.limits.max_file_bytes
-        )
-        jobs: list[Job] = []
-        for path, kind in wanted:
-            result = results.get(path)
-            if result is not None and result.data is not None:
-                jobs.append((path, result.data, kind))
-        parsed = iter(parse_files(jobs, max_aliases=self._config.limits.max_aliases))
-        for path, _ in wanted:
+        for (path, _), loaded in zip(
+            wanted, load_files(self._source, wanted, limits=self._config.limits), strict=True
+        ):
             self.loaded.add(path)
-            result = results.get(path)
-            if result is None or result.data is None:
-                problem = result.problem if result is not None else "the file could not be read"
-                self.artifacts.findings.append(
-                    Finding.of(
-                        FindingCode.INVALID_ARTIFACT,
-                        problem or "the file could not be read",
-                        path=path,
-                        fix="make it a regular UTF-8 YAML file inside the repository",
-                    )
-                )
-                self.artifacts.files_read += 1
-                continue
-            self.artifacts.extend(next(parsed))
+            self.artifacts.extend(loaded)
 
     def search(self, needles: Sequence[str], *, among: Sequence[str]) -> list[str]:
         return self._source.paths_containing(needles, among)

@@ -20,6 +20,11 @@ class ReadResult:
 
 
 class FileSource(Protocol):
+    @property
+    def parallel_reads(self) -> bool:
+        """Whether `read_many` works in forked processes (no shared pipe or process)."""
+        ...
+
     def list_paths(self) -> list[str]:
         """Every file, as repository-relative POSIX paths."""
         ...

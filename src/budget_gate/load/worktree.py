@@ -26,6 +26,9 @@ _READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY"
 class WorktreeSource:
     """Files of a directory tree, addressed by repository-relative POSIX paths."""
 
+    parallel_reads = True
+    """Each read opens its own file, so forked workers can read their shares themselves."""
+
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self._root = os.path.realpath(root)
         self._inside: dict[str, bool] = {}

@@ -17,6 +17,7 @@ PyYAML's generic `construct_object`, which keeps this loader about as fast as a 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
@@ -56,6 +57,14 @@ _TEXT_TAGS: Final = frozenset(
 )
 _ID_TEXT_TAGS: Final = _TEXT_TAGS - {_NULL_TAG}
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+_MEMO_SCALAR_CHARS: Final = 64
+_RESOLVER: Final[Any] = yaml.resolver.Resolver()
+
+
+@functools.lru_cache(maxsize=4096)
+def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
+    tag: str = _RESOLVER.resolve(ScalarNode, value, implicit)
+    return tag
 
 
 class YamlDocument:
@@ -142,6 +151,14 @@ class _PositionLoader(_BaseLoader):  # type: ignore[misc]
         self.duplicates: list[tuple[str, int, int]] = []
         self.max_depth = MAX_DEPTH
         self.next_depth = 1
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        """A plain scalar's implicit tag, memoized for short ones: keys and enum values repeat
+        in every file, and PyYAML tries its regexes on each (an eighth of the parse)."""
+        if kind is ScalarNode and len(value) <= _MEMO_SCALAR_CHARS:
+            return _scalar_tag(value, implicit)
+        tag: str = super().resolve(kind, value, implicit)
+        return tag
 
     def construct_position_map(self, node: MappingNode) -> Iterator[dict[str, object]]:
         _expect(node, MappingNode)

@@ -78,6 +78,14 @@ def test_uneven_request_shares_never_make_cache_exceed_the_prompt() -> None:
     assert to_usd(result) == 0.000034
 
 
+def test_a_charge_per_request_is_paid_per_request_and_once_when_the_count_is_unknown() -> None:
+    tokens = TokenCounts(prompt=42_000, completion=8_000)
+    # sonar: $1 per million tokens in and out, and $12 per thousand requests
+    assert price("sonar", tokens, provider="perplexity", requests=3) == Decimal("0.086")
+    # unknown count: 50,000 tokens x $1 / 1M + one request's $0.012 (never 42,000 of them)
+    assert price("sonar", tokens, provider="perplexity", requests=None) == Decimal("0.062")
+
+
 def test_aliases_of_a_model_get_its_price() -> None:
     tokens = TokenCounts(prompt=5_231, completion=612, cache_read=3_072)
     # uncached 2,159 x $2 = 0.004318; cached 3,072 x $0.50 = 0.001536; output 612 x $8 = 0.004896

@@ -10,7 +10,7 @@ import pytest
 from genai_prices import Usage, calc_price, data_snapshot
 from genai_prices.types import ModelPrice
 
-from budget_gate.pricing import GenaiPrices, PriceQuery, RequestShare, TokenCounts
+from budget_gate.pricing import GenaiPrices, PriceQuery, RequestShare, TokenCounts, _Rates
 
 MOMENTS = (
     datetime(2025, 3, 1, 3, 30, tzinfo=UTC),  # an old price, and off-peak hours
@@ -27,15 +27,17 @@ USAGES: tuple[tuple[TokenCounts, int | None], ...] = (
 
 
 def by_the_library(model: str, provider: str, query: PriceQuery) -> Decimal | None:
-    """genai-prices' own price of the same request shares (what `GenaiPrices` used to do)."""
+    """genai-prices' own price of the same request shares, a charge per request counted once
+    for an unknown number of requests."""
     tokens, requests = query.tokens, query.requests
     parts = requests if requests else max(1, tokens.prompt)
     usage = RequestShare.of(tokens, parts).usage()  # the same shares, by design
     try:
-        result = calc_price(usage, model, provider_id=provider, genai_request_timestamp=query.at)
+        each = calc_price(usage, model, provider_id=provider, genai_request_timestamp=query.at)
+        empty = calc_price(Usage(), model, provider_id=provider, genai_request_timestamp=query.at)
     except (LookupError, ValueError):
         return None
-    return result.total_price * parts
+    return each.total_price * parts - empty.total_price * (parts - (requests or 1))
 
 
 def every_model() -> list[tuple[str, str]]:
@@ -81,3 +83,20 @@ def test_a_model_is_asked_for_its_rates_once_per_tier_not_once_per_report(
         assert prices.price(PriceQuery("claude-sonnet-4-5", "anthropic", tokens, 1, at))
     # one lookup of the model, then seven measurements for each of the two tiers used
     assert len(asked) == 1 + 7 * 2
+
+
+@pytest.mark.parametrize(
+    ("model", "provider"),
+    [("claude-sonnet-4-5", "anthropic"), ("sonar", "perplexity"), ("gpt-5", "openai")],
+)
+def test_without_rates_the_library_gives_the_same_prices(
+    model: str, provider: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The way a tier too narrow to measure is priced (request by request, by genai-prices)."""
+    queries = [
+        PriceQuery(model, provider, tokens, requests, MOMENTS[1]) for tokens, requests in USAGES
+    ]
+    with_rates = [GenaiPrices().price(query) for query in queries]
+    monkeypatch.setattr(_Rates, "measure", classmethod(lambda *_: None))
+    assert [GenaiPrices().price(query) for query in queries] == with_rates
+    assert all(price is not None for price in with_rates)

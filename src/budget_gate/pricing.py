@@ -15,7 +15,8 @@ session as one request would put it in that tier. So:
 - one request is priced as it is;
 - an aggregate of `n` known requests is priced as `n` requests of its average size;
 - an aggregate of an unknown number of requests is priced as if no request passed a tier
-  threshold (the usual case for agent work; the result is then a lower bound).
+  threshold (the usual case for agent work; the result is then a lower bound), and a charge
+  per request (a few models have one) is counted once.
 """
 
 from __future__ import annotations
@@ -125,18 +126,25 @@ class GenaiPrices:
         if _is_valid(tokens):
             rates = self._tiered_rates(model.get_prices(query.at)).of(tokens.prompt, parts)
             if rates is not None:
-                return _exact(rates.total(tokens, parts))
-        usage = RequestShare.of(tokens, parts).usage()
+                return _exact(rates.total(tokens, billed=_billed(query)))
         try:
-            result = calc_price(
-                usage,
-                query.model,
-                provider_id=provider_id(query.provider),
-                genai_request_timestamp=query.at,
-            )
+            each = self._library_price(query, RequestShare.of(tokens, parts).usage())
+            # The split into one-token requests must not multiply a charge per request.
+            unbilled = parts - _billed(query)
+            fees = self._library_price(query, Usage()) * unbilled if unbilled else 0
         except (LookupError, ValueError):  # no such model; counts the data cannot price
             return None
-        return _exact(result.total_price * parts)
+        return _exact(each * parts - fees)
+
+    @staticmethod
+    def _library_price(query: PriceQuery, usage: Usage) -> Decimal:
+        result = calc_price(
+            usage,
+            query.model,
+            provider_id=provider_id(query.provider),
+            genai_request_timestamp=query.at,
+        )
+        return result.total_price
 
     def _model(self, model: str, provider: str | None, at: datetime) -> ModelInfo | None:
         key = (model, provider)
@@ -265,10 +273,11 @@ class _Rates:
             - with_output,
         )
 
-    def total(self, tokens: TokenCounts, parts: int) -> Decimal:
-        """The price of `parts` equal requests adding up to `tokens` (exact: no shares)."""
+    def total(self, tokens: TokenCounts, *, billed: int) -> Decimal:
+        """The price of requests of this band adding up to `tokens` (exact: no shares), `billed`
+        of which pay the fixed part."""
         return (
-            self.fixed * parts
+            self.fixed * billed
             + self.prompt * tokens.prompt
             + self.completion * tokens.completion
             + self.cache_read * tokens.cache_read
@@ -313,6 +322,11 @@ def _parts(query: PriceQuery) -> int:
         return query.requests
     # Unknown: requests of at most one prompt token each never reach a tier threshold.
     return max(1, query.tokens.prompt)
+
+
+def _billed(query: PriceQuery) -> int:
+    """How many requests pay a model's charge per request: one when the count is unknown."""
+    return query.requests if query.requests is not None and query.requests > 0 else 1
 
 
 def _share(count: int, parts: int, *, whole: bool = False) -> int | Decimal:

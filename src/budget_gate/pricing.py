@@ -186,7 +186,10 @@ class _TieredRates:
                 break
             band += 1
         if band not in self._bands:
-            self._bands[band] = _Rates.measure(self.model_price, self.starts, band)
+            try:
+                self._bands[band] = _Rates.measure(self.model_price, self.starts, band)
+            except ValueError:  # price data genai-prices refuses: the library path says so
+                self._bands[band] = None
         return self._bands[band]
 
 

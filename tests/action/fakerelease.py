@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from fakegithub import FakeGitHub, Sent
 from requests import PreparedRequest
@@ -28,8 +28,12 @@ class FakeReleases(FakeGitHub):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        host = re.escape(self.uploads_url.rstrip("/"))
-        self.rsps.add_callback("POST", re.compile(f"^{host}(:[0-9]+)?/"), callback=self._upload)
+        self.uploads_url = self.uploads_url.rstrip("/")
+        uploads = urlsplit(self.uploads_url)
+        self._uploads_prefix = uploads.path  # GitHub Enterprise Server: `/api/uploads`
+        host = re.escape(f"{uploads.scheme}://{uploads.hostname}")
+        pattern = re.compile(f"^{host}(:[0-9]+)?{re.escape(self._uploads_prefix)}/")
+        self.rsps.add_callback("POST", pattern, callback=self._upload)
 
     def add_release(self, release: dict[str, Any]) -> None:
         release = json.loads(json.dumps(release))
@@ -51,8 +55,8 @@ class FakeReleases(FakeGitHub):
         for call in self.rsps.calls:
             request = call.request
             url = urlsplit(request.url or "")
-            if f"{url.scheme}://{url.hostname}" == self.uploads_url:
-                path = f"uploads:{url.path}?{url.query}"
+            if self._is_upload(request.method, url):
+                path = f"uploads:{url.path.removeprefix(self._uploads_prefix)}?{url.query}"
                 found.append(Sent("POST", path, self._uploaded.get(id(request))))
                 continue
             if url.hostname != urlsplit(self.api_url).hostname:
@@ -120,8 +124,17 @@ class FakeReleases(FakeGitHub):
             return 404, {}, json.dumps({"message": "Not Found"})
         return super()._dispatch(request)
 
+    def _is_upload(self, method: str | None, url: SplitResult) -> bool:
+        uploads = urlsplit(self.uploads_url)
+        return (
+            method == "POST"
+            and (url.scheme, url.hostname) == (uploads.scheme, uploads.hostname)
+            and url.path.startswith(f"{self._uploads_prefix}/")
+        )
+
     def _upload(self, request: PreparedRequest) -> tuple[int, dict[str, str], str]:
         url = urlsplit(request.url or "")
+        url = url._replace(path=url.path.removeprefix(self._uploads_prefix))
         body = request.body
         data = body.read() if hasattr(body, "read") else body
         data = data.encode() if isinstance(data, str) else data or b""

@@ -179,6 +179,44 @@ def test_a_published_release_gets_its_assets_notes_and_check(
     assert not result.lines("::warning::")
 
 
+def test_on_github_enterprise_server_assets_go_to_its_own_uploads_path(
+    tagged: tuple[GitRepoBuilder, dict[str, str]],
+    http: responses.RequestsMock,
+    run_action: RunAction,
+) -> None:
+    server = "https://ghe.example.com"
+    ghes = FakeReleases(
+        http, api_url=f"{server}/api/v3", server_url=server, uploads_url=f"{server}/api/uploads"
+    )
+    builder, shas = tagged
+    payload = release_payload("v1.0.0", body=AUTHOR_TEXT)
+    add_release(ghes, payload)
+
+    result = run_action(
+        builder.root,
+        payload,
+        event="release",
+        sha=shas["v1.0.0"],
+        api_url=f"{server}/api/v3",
+        server_url=server,
+    )
+
+    assert ghes.requests() == FIRST_PUBLISH
+    urls = [call.request.url or "" for call in http.calls]
+    uploads = [url for url in urls if "/assets?" in url]
+    assert len(uploads) == 2
+    assert all(
+        url.split("/repos/")[0] in (f"{server}/api/uploads", f"{server}:443/api/uploads")
+        for url in uploads
+    )
+    assert all(url.startswith((f"{server}/", f"{server}:443/")) for url in urls)
+    assert_uploads(ghes, builder.root, ghes.sent[1:3])
+    evidence = section(ghes.sent[3].body["body"])
+    assert f"]({server}/{REPO}/releases/download/v1.0.0/{YAML_NAME})" in evidence
+    assert "github.com" not in evidence.replace("ghe.example.com", "")
+    assert result.exit_code == 0
+
+
 def test_a_rerun_replaces_its_assets_and_section_and_keeps_everything_else(
     tagged: tuple[GitRepoBuilder, dict[str, str]], releases: FakeReleases, run_action: RunAction
 ) -> None:

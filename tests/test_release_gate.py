@@ -420,6 +420,51 @@ def test_cli_release_passes_and_writes_the_summary(history: History) -> None:
     assert "| **Total** | | 90,000 / 18 | 81,000 / 15 | -9,000 (-10.0 %) |" in markdown
 
 
+TEMPLATES = ".github/budget-templates"
+
+
+def _release_with_own_templates(history: History, **templates: str) -> str:
+    """Tag v1.1.1 on v1.1.0 plus a config naming a template directory with these templates (a
+    release reads its config at its own tag); the tag's name."""
+    builder = history.builder
+    builder.checkout("v1.1.0")
+    builder.write(".github/plan-budget-gate.yml", f"templates:\n  directory: {TEMPLATES}\n")
+    for name, text in templates.items():
+        builder.write(f"{TEMPLATES}/{name}.md.j2", text)
+    builder.commit("Own templates")
+    _annotated_tag(builder, "v1.1.1")
+    return "v1.1.1"
+
+
+@pytest.mark.e2e
+def test_cli_release_writes_the_summary_with_the_users_own_template(history: History) -> None:
+    tag = _release_with_own_templates(
+        history,
+        summary=(
+            "# {{ summary.head_ref }} budget\n\n"
+            "{{ summary.totals.actual_total_tokens | count }} tokens in "
+            "{{ summary.slices | length | plural('slice') }}, {{ summary.verdict }}\n"
+        ),
+    )
+    result = _cli("release", "--to", tag, cwd=history.root)
+
+    assert result.returncode == 0, result.stderr
+    markdown = (history.root / "docs/artifacts/resource-variance-summary.md").read_text("utf-8")
+    assert markdown == "# v1\\.1\\.1 budget\n\n0 tokens in 0 slices, pass\n"  # escaped
+
+
+@pytest.mark.e2e
+def test_cli_release_with_a_broken_summary_template_writes_nothing(history: History) -> None:
+    tag = _release_with_own_templates(history, summary="# Budget\n\n{{ summary.no_such_field }}\n")
+    result = _cli("release", "--to", tag, cwd=history.root)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"{TEMPLATES}/summary.md.j2:3: " in result.stderr
+    assert "no_such_field" in result.stderr and "Traceback" not in result.stderr
+    assert not (history.root / "docs/artifacts").exists()
+
+
 @pytest.mark.e2e
 def test_cli_release_fails_on_incomplete_coverage(history: History, tmp_path: Path) -> None:
     target = tmp_path / "out" / "summary.yaml"

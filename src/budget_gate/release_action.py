@@ -31,6 +31,7 @@ from budget_gate.models.config import CommentMode
 from budget_gate.publisher import Renderer, Target, publish
 from budget_gate.release_gate import ReleaseOutcome, ReleaseRequest, run_release
 from budget_gate.release_notes import EvidenceLink, render_evidence_section, upsert_evidence_section
+from budget_gate.render.environment import TemplateProblem
 from budget_gate.render.links import LinkContext
 from budget_gate.render.summary_markdown import render_summary_markdown
 from budget_gate.summary_io import SummaryFiles, configured_path, write_summary
@@ -88,8 +89,11 @@ def judge_release(settings: ActionSettings, event: GateEvent, *, now: datetime) 
         full_report_url=settings.run_url,
     )
     render = Renderer(outcome.check.report, links=links, template_dir=outcome.check.template_dir)
-    summary_markdown = render_summary_markdown(outcome.summary)
-    render(_report_budget(summary_markdown))  # a template problem surfaces while judging
+    template_dir = outcome.check.template_dir
+    summary_markdown = render_summary_markdown(outcome.summary, template_dir=template_dir)
+    # Template problems surface while judging, before anything is published.
+    render(_report_budget(summary_markdown))
+    render_evidence_section(outcome.summary, template_dir=template_dir)
     return JudgedRelease(outcome=outcome, render=render, summary_markdown=summary_markdown)
 
 
@@ -198,7 +202,9 @@ def publish_evidence(
         links = [EvidenceLink(label=item.name, url=item.url) for item in assets]
         if run_url:
             links.append(EvidenceLink(label="gate run", url=run_url))
-        section = render_evidence_section(judged.outcome.summary, links=links)
+        section = render_evidence_section(
+            judged.outcome.summary, links=links, template_dir=judged.outcome.check.template_dir
+        )
         body = upsert_evidence_section(release.body, section)
         if body != release.body:
             api.edit_body(release.id, body)
@@ -206,6 +212,8 @@ def publish_evidence(
         if error.kind in (ProblemKind.FORBIDDEN, ProblemKind.UNAUTHORIZED):
             return Evidence(forbidden=str(error))
         return Evidence(failed=str(error))
+    except TemplateProblem as problem:  # a user's template that fails only once links exist
+        return Evidence(failed=str(problem))
     return Evidence(release_url=release.html_url, assets=tuple(item.name for item in assets))
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from budget_gate.models.summary import VarianceSummary
-from budget_gate.render.summary_markdown import render_shipped
+from budget_gate.render.environment import TemplateProblem
+from budget_gate.render.summary_markdown import render_summary_template
 
 EVIDENCE_TEMPLATE = "release_evidence.md.j2"
 SECTION_START = "<!-- plan-budget-gate:release-evidence:start -->"
@@ -36,10 +38,19 @@ class EvidenceLink:
     url: str | None = None
 
 
-def render_evidence_section(summary: VarianceSummary, *, links: Sequence[EvidenceLink] = ()) -> str:
-    """The section's markdown (without markers): verdict first, totals, uncovered slices, links."""
+def render_evidence_section(
+    summary: VarianceSummary,
+    *,
+    links: Sequence[EvidenceLink] = (),
+    template_dir: Path | None = None,
+) -> str:
+    """The section's markdown (without markers): verdict first, totals, uncovered slices, links.
+
+    Raises `TemplateProblem` for a user's template that fails or writes the section markers
+    (which would make the next run's section boundaries ambiguous).
+    """
     uncovered = summary.uncovered_slices[:MAX_UNCOVERED_LISTED]
-    return render_shipped(
+    section = render_summary_template(
         EVIDENCE_TEMPLATE,
         {
             "summary": summary,
@@ -47,7 +58,18 @@ def render_evidence_section(summary: VarianceSummary, *, links: Sequence[Evidenc
             "uncovered": uncovered,
             "uncovered_hidden": len(summary.uncovered_slices) - len(uncovered),
         },
+        template_dir=template_dir,
     )
+    if SECTION_START in section or SECTION_END in section:
+        raise TemplateProblem(
+            path=EVIDENCE_TEMPLATE
+            if template_dir is None
+            else str(template_dir / EVIDENCE_TEMPLATE),
+            line=None,
+            problem="the release evidence template writes the section's hidden markers",
+            fix="remove them from the template: the Action puts them around the section itself",
+        )
+    return section
 
 
 def upsert_evidence_section(body: str | None, section: str) -> str:

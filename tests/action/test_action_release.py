@@ -217,6 +217,59 @@ def test_on_github_enterprise_server_assets_go_to_its_own_uploads_path(
     assert result.exit_code == 0
 
 
+def tag_with_own_evidence_template(builder: GitRepoBuilder, template: str) -> str:
+    """v1.2.0: the config names a template directory holding this evidence template."""
+    builder.write(".github/plan-budget-gate.yml", "templates:\n  directory: .github/gate\n")
+    builder.write(".github/gate/release_evidence.md.j2", template)
+    sha = builder.commit("Our own release evidence")
+    builder.git("tag", "-a", "v1.2.0", "-m", "Release v1.2.0", env=TAGGER)
+    return sha
+
+
+def test_the_notes_section_comes_from_the_users_evidence_template(
+    tagged: tuple[GitRepoBuilder, dict[str, str]], releases: FakeReleases, run_action: RunAction
+) -> None:
+    builder, _ = tagged
+    sha = tag_with_own_evidence_template(
+        builder,
+        "### Spend of {{ summary.head_ref }}\n\n"
+        "{% for item in links %}- {{ item.label | link(item.url) }}\n{% endfor %}",
+    )
+    payload = release_payload("v1.2.0", body=AUTHOR_TEXT)
+    add_release(releases, payload)
+
+    result = run_action(builder.root, payload, event="release", sha=sha)
+
+    assert releases.requests() == FIRST_PUBLISH
+    evidence = section(releases.sent[3].body["body"])
+    assert evidence.split("\r\n")[1:-1] == [
+        r"### Spend of v1\.2\.0",  # escaped: a tag name is the user's text
+        "",
+        rf"- [resource\-variance\-summary\.yaml]({DOWNLOAD}/v1.2.0/{YAML_NAME})",
+        rf"- [resource\-variance\-summary\.md]({DOWNLOAD}/v1.2.0/{MD_NAME})",
+        "- [gate run](https://github.com/Codertocat/Hello-World/actions/runs/4242)",
+    ]
+    assert result.exit_code == 0
+
+
+def test_an_evidence_template_that_writes_the_markers_is_refused_before_publishing(
+    tagged: tuple[GitRepoBuilder, dict[str, str]], releases: FakeReleases, run_action: RunAction
+) -> None:
+    builder, _ = tagged
+    sha = tag_with_own_evidence_template(builder, f"{SECTION_END}\nmine\n")
+    payload = release_payload("v1.2.0")
+    add_release(releases, payload)
+
+    result = run_action(builder.root, payload, event="release", sha=sha)
+
+    assert releases.requests() == [CHECK]  # the failing check only: no asset, no notes
+    (check,) = releases.check_runs.values()
+    assert check["conclusion"] == "failure"
+    (error,) = result.lines("::error")
+    assert ".github/gate/release_evidence.md.j2: the release evidence template writes" in error
+    assert result.exit_code == 2
+
+
 def test_a_rerun_replaces_its_assets_and_section_and_keeps_everything_else(
     tagged: tuple[GitRepoBuilder, dict[str, str]], releases: FakeReleases, run_action: RunAction
 ) -> None:

@@ -64,8 +64,11 @@ def run(args: argparse.Namespace) -> int:
     )
     outcome = run_release(request, now=datetime.now(UTC))
     print(f"budget-gate: {outcome.range.describe()}", file=sys.stderr)
-    emit(render(outcome.check, args.format), args.output)
-    files = write_files(outcome, summary_path=args.summary_path, repo=args.repo)
+    # Rendered before anything is written, so a broken template leaves no file behind.
+    report = render(outcome.check, args.format)
+    markdown = render_summary_markdown(outcome.summary, template_dir=outcome.check.template_dir)
+    emit(report, args.output)
+    files = write_files(outcome, markdown, summary_path=args.summary_path, repo=args.repo)
     print(
         f"budget-gate: wrote the variance summary to {files.yaml_path} and {files.markdown_path}",
         file=sys.stderr,
@@ -75,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FAIL if outcome.check.report.verdict is Verdict.FAIL else EXIT_PASS
 
 
-def write_files(outcome: ReleaseOutcome, *, summary_path: Path | None, repo: Path) -> SummaryFiles:
+def write_files(
+    outcome: ReleaseOutcome, markdown: str, *, summary_path: Path | None, repo: Path
+) -> SummaryFiles:
     """The summary YAML and its markdown twin, at `--summary-path` or the configured path."""
     target = summary_path or configured_path(repo, outcome.check.config.paths.variance_summary)
-    return write_summary(outcome.summary, target, markdown=render_summary_markdown(outcome.summary))
+    return write_summary(outcome.summary, target, markdown=markdown)

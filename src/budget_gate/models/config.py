@@ -136,7 +136,11 @@ class TemplateConfig(ArtifactModel):
 
     directory: str | None = Field(
         default=None,
-        description="Directory of user templates, relative to the repository root.",
+        description=(
+            "Directory of user templates, relative to the repository root: `report.md.j2` (and "
+            "its partials) for the report, `summary.md.j2` and `release_evidence.md.j2` for a "
+            "release's variance summary and notes section."
+        ),
     )
 
 
@@ -206,7 +210,8 @@ class GateConfig(ArtifactModel):
         default_factory=WaiverConfig, description="The maintainer's waiver label."
     )
     templates: TemplateConfig = Field(
-        default_factory=TemplateConfig, description="User templates for the report."
+        default_factory=TemplateConfig,
+        description="User templates for the report and the release evidence.",
     )
     limits: LimitsConfig = Field(
         default_factory=LimitsConfig, description="Size limits on input and output."

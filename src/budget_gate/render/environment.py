@@ -160,25 +160,34 @@ def _problem(error: Exception, fallback: str) -> TemplateProblem:
     return TemplateProblem(path=path, line=line, problem=problem, fix=_fix_for(error))
 
 
+def render_named(env: jinja2.Environment, name: str, context: Mapping[str, object]) -> str:
+    """Render one template; in a user's sandbox any failure becomes a `TemplateProblem` (a
+    failure of a shipped template is a bug of ours, and keeps its traceback)."""
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateError as error:
+        raise _problem(error, name) from error
+    except Exception as error:
+        if not isinstance(env, ImmutableSandboxedEnvironment):
+            raise
+        raise _problem(error, name) from error
+
+
+def template_path(env: jinja2.Environment, name: str) -> str:
+    """Where the template `name` comes from: the user's file, or the shipped one."""
+    return env.get_template(name).filename or name
+
+
 def render_template(env: jinja2.Environment, context: Mapping[str, object]) -> str:
     """Render the main template; any template failure becomes a `TemplateProblem`.
 
     The output must contain the hidden marker: the sticky PR comment is found by it, so a custom
     template that drops it is refused rather than posting a second comment on every run.
     """
-    sandboxed = isinstance(env, ImmutableSandboxedEnvironment)
-    try:
-        template = env.get_template(MAIN_TEMPLATE)
-        text = template.render({**context, "marker": esc.trusted(MARKER)})
-    except jinja2.TemplateError as error:
-        raise _problem(error, MAIN_TEMPLATE) from error
-    except Exception as error:
-        if not sandboxed:
-            raise
-        raise _problem(error, MAIN_TEMPLATE) from error
+    text = render_named(env, MAIN_TEMPLATE, {**context, "marker": esc.trusted(MARKER)})
     if MARKER not in text:
         raise TemplateProblem(
-            path=template.filename or MAIN_TEMPLATE,
+            path=template_path(env, MAIN_TEMPLATE),
             line=None,
             problem="the report template does not output the hidden marker",
             fix=(

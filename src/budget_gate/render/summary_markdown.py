@@ -1,7 +1,8 @@
 """Markdown of the variance summary and of the release notes' evidence section.
 
-Both come from shipped templates in the escape-by-default environment, so every string that
-came from a user's file (titles, IDs, tag names) renders literally.
+Both come from templates in the escape-by-default environment, so every string that came from
+a user's file (titles, IDs, tag names) renders literally: the shipped ones, or the user's of the
+same name in the config's template directory, rendered in the sandbox like the report's.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import UTC
+from pathlib import Path
 
 from markupsafe import Markup
 
 from budget_gate.models.summary import VarianceSummary
-from budget_gate.render.environment import make_environment
+from budget_gate.render.environment import make_environment, render_named
 from budget_gate.render.escape import trusted
 from budget_gate.render.numbers import MISSING
 
@@ -32,24 +34,28 @@ def usd(value: float | None) -> Markup:
     return trusted(f"\\${value:,.2f}")
 
 
-def render_shipped(name: str, context: Mapping[str, object]) -> str:
-    """Render one shipped template with the report's filters plus `usd`."""
-    env = make_environment()
+def render_summary_template(
+    name: str, context: Mapping[str, object], *, template_dir: Path | None = None
+) -> str:
+    """Render one template with the report's filters plus `usd`: the user's when
+    `template_dir` has one of that name (else the shipped one)."""
+    env = make_environment(template_dir)
     env.filters["usd"] = usd
-    return env.get_template(name).render(context)
+    return render_named(env, name, context)
 
 
 def generated_label(summary: VarianceSummary) -> Markup:
     return trusted(f"{summary.generated_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC")
 
 
-def render_summary_markdown(summary: VarianceSummary) -> str:
+def render_summary_markdown(summary: VarianceSummary, *, template_dir: Path | None = None) -> str:
     """The summary's markdown twin: verdict, range, one row per slice and the totals."""
     show_cost = any(
         item.estimated_cost_usd is not None or item.actual_cost_usd is not None
         for item in summary.slices
     )
-    return render_shipped(
+    return render_summary_template(
         SUMMARY_TEMPLATE,
         {"summary": summary, "generated": generated_label(summary), "show_cost": show_cost},
+        template_dir=template_dir,
     )

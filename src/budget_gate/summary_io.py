@@ -16,12 +16,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
 from budget_gate.errors import ConfigError, GateError
-from budget_gate.findings import Finding, FindingCode
-from budget_gate.load.explain import RecordContext, explain_error
-from budget_gate.load.yaml_reader import read_yaml
+from budget_gate.findings import Finding
+from budget_gate.load.validate import read_mapping, validate_record
 from budget_gate.models.summary import VarianceSummary
 from budget_gate.report import utc_stamp
 
@@ -67,31 +65,18 @@ def summary_yaml(summary: VarianceSummary) -> str:
 
 def load_summary(path: str, data: bytes) -> tuple[VarianceSummary | None, list[Finding]]:
     """A summary file read like every artifact: findings with lines, never an exception."""
-    read = read_yaml(data, path=path, max_aliases=0)
-    findings = list(read.findings)
-    document = read.document
-    if document is None:
+    context, findings = read_mapping(
+        path,
+        data,
+        max_aliases=0,
+        noun="variance summary",
+        expected="a variance summary is one mapping of fields",
+        fix="regenerate it with `budget-gate release`",
+    )
+    if context is None:
         return None, findings
-    if not isinstance(document.data, dict):
-        findings.append(
-            Finding.of(
-                FindingCode.INVALID_ARTIFACT,
-                "a variance summary is one mapping of fields",
-                path=path,
-                line=document.line,
-                fix="regenerate it with `budget-gate release`",
-            )
-        )
-        return None, findings
-    context = RecordContext(path, document, document.data, "", "variance summary")
-    try:
-        return VarianceSummary.model_validate(document.data), findings
-    except ValidationError as exc:
-        findings.extend(
-            explain_error(error, VarianceSummary, context)
-            for error in exc.errors(include_url=False)
-        )
-        return None, findings
+    summary = validate_record(VarianceSummary, context, findings)
+    return summary, findings
 
 
 def markdown_path(yaml_path: Path) -> Path:

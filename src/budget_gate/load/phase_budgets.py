@@ -14,9 +14,9 @@ from functools import cache
 from pydantic import ValidationError
 
 from budget_gate.errors import ConfigError
-from budget_gate.findings import Finding, FindingCode, Severity
-from budget_gate.load.explain import RecordContext, explain_error, unknown_fields
-from budget_gate.load.yaml_reader import read_yaml
+from budget_gate.findings import Finding, Severity
+from budget_gate.load.explain import RecordContext, explain_error
+from budget_gate.load.validate import read_mapping, validate_record
 from budget_gate.models.budgets import PhaseBudgetConfig, PhaseBudgetOverrides
 from budget_gate.resources import config_dir
 
@@ -30,33 +30,18 @@ def load_phase_budgets(
     path: str, data: bytes, *, max_aliases: int = _MAX_ALIASES
 ) -> tuple[PhaseBudgetConfig | None, list[Finding]]:
     """A complete phase budget file; None (and findings at `path:line`) when it is not valid."""
-    read = read_yaml(data, path=path, max_aliases=max_aliases)
-    findings = list(read.findings)
-    document = read.document
-    if document is None:
+    context, findings = read_mapping(
+        path,
+        data,
+        max_aliases=max_aliases,
+        noun="phase budget file",
+        expected="expected the phase budgets as a mapping (base, weights, complexity, importance, "
+        "bands, stop_loss, heuristic, historical)",
+        fix=f"start from the shipped {SHIPPED_PATH} and edit its values",
+    )
+    if context is None:
         return None, findings
-    if not isinstance(document.data, dict):
-        findings.append(
-            Finding.of(
-                FindingCode.INVALID_ARTIFACT,
-                "expected the phase budgets as a mapping (base, weights, complexity, importance, "
-                "bands, stop_loss, heuristic, historical)",
-                path=path,
-                line=document.line,
-                fix=f"start from the shipped {SHIPPED_PATH} and edit its values",
-            )
-        )
-        return None, findings
-    context = RecordContext(path, document, document.data, "", "phase budget file")
-    config: PhaseBudgetConfig | None = None
-    try:
-        config = PhaseBudgetConfig.model_validate(document.data)
-    except ValidationError as exc:
-        findings.extend(
-            explain_error(error, PhaseBudgetConfig, context)
-            for error in exc.errors(include_url=False)
-        )
-    findings.extend(unknown_fields(PhaseBudgetConfig, context))
+    config = validate_record(PhaseBudgetConfig, context, findings)
     if any(finding.severity is Severity.ERROR for finding in findings):
         return None, findings
     return config, findings

@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Final
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from budget_gate.artifacts import Artifacts, Sourced
 from budget_gate.findings import Finding, FindingCode, Severity
-from budget_gate.load.explain import RecordContext, explain_error, shown, unknown_fields
+from budget_gate.load.explain import RecordContext, shown
 from budget_gate.load.phase_budgets import override_findings
+from budget_gate.load.validate import validate_record
 from budget_gate.load.yaml_reader import YamlDocument, read_yaml
 from budget_gate.models.config import GateConfig
 from budget_gate.models.estimate import EstimationRecord
@@ -57,7 +58,7 @@ def load_artifact(path: str, data: bytes, kind: ArtifactKind, *, max_aliases: in
         return artifacts
     model = _MODELS[kind]
     for context in _records(document, kind, path, artifacts.findings):
-        record = _validate(model, context, artifacts.findings)
+        record = validate_record(model, context, artifacts.findings)
         if record is None:
             continue
         line = document.start_line(context.record)
@@ -103,27 +104,12 @@ def load_config(
         findings.append(_not_a_mapping(path, document, "config"))
         return None, findings
     context = RecordContext(path, document, document.data, "", "config")
-    config = _validate(GateConfig, context, findings)
+    config = validate_record(GateConfig, context, findings)
     if isinstance(config, GateConfig):
         findings.extend(override_findings(config.phase_budgets, context))
     if any(item.severity is Severity.ERROR for item in findings):
         return None, findings
     return (config if isinstance(config, GateConfig) else None), findings
-
-
-def _validate(
-    model: type[BaseModel], context: RecordContext, findings: list[Finding]
-) -> BaseModel | None:
-    """Validate one record; on failure each pydantic error becomes its own finding."""
-    try:
-        record = model.model_validate(context.record)
-    except ValidationError as exc:
-        findings.extend(
-            explain_error(error, model, context) for error in exc.errors(include_url=False)
-        )
-        record = None
-    findings.extend(unknown_fields(model, context))
-    return record
 
 
 def _records(

@@ -445,3 +445,45 @@ def test_read_yaml_never_raises_on_bytes(data: bytes) -> None:
     for finding in result.findings:
         assert finding.path == "f.yaml"
         assert finding.line is None or finding.line >= 1
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet="0123456789._+-eE:x oObB", min_size=1, max_size=12))
+def test_numbers_read_as_pyyaml_reads_them(text: str) -> None:
+    # Plain decimal counts and amounts skip PyYAML's general constructors; the value must be
+    # exactly the one PyYAML gives (octal 012, 1_000, 1e3 as text, 1:30, .5 and +1 included).
+    data = f"value: {text}\n".encode()
+    try:
+        expected = yaml.load(data, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return
+    result = read_yaml(data, path="f.yaml", max_aliases=5)
+    if result.document is None:  # the reader refuses what PyYAML cannot construct either
+        return
+    assert result.document.data == expected
+    assert type(result.document.data["value"]) is type(expected["value"])
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(
+        st.from_regex(r"\A20[0-9]{2}-[01][0-9]-[0-3][0-9][Tt ][0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z\Z"),
+        st.from_regex(
+            r"\A[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}T[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?Z?\Z"
+        ),
+        st.datetimes().map(lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%SZ")),
+    )
+)
+def test_timestamps_read_as_pyyaml_reads_them(text: str) -> None:
+    data = f"report_timestamp: {text}\n".encode()
+    try:
+        expected = yaml.load(data, Loader=yaml.CSafeLoader)
+    except (yaml.YAMLError, ValueError):  # e.g. month 13: the reader gives a finding instead
+        assert read_yaml(data, path="f.yaml", max_aliases=5).document is None
+        return
+    result = read_yaml(data, path="f.yaml", max_aliases=5)
+    assert result.document is not None
+    assert result.document.data == expected
+    value = result.document.data["report_timestamp"]
+    assert type(value) is type(expected["report_timestamp"])
+    assert getattr(value, "tzinfo", None) == getattr(expected["report_timestamp"], "tzinfo", None)

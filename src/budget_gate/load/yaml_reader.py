@@ -17,6 +17,7 @@ PyYAML's generic `construct_object`, which keeps this loader about as fast as a 
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 from collections.abc import Iterator, Mapping
@@ -47,6 +48,10 @@ MAX_DEPTH: Final = 100
 _TAG = YAML_TAG
 _STR_TAG: Final = _TAG + "str"
 _NULL_TAG: Final = _TAG + "null"
+_INT_TAG: Final = _TAG + "int"
+_FLOAT_TAG: Final = _TAG + "float"
+_TIMESTAMP_TAG: Final = _TAG + "timestamp"
+_UTC_STAMP_CHARS: Final = len("2026-11-03T10:00:00Z")
 _MERGE_TAG: Final = _TAG + "merge"
 _MAP_TAG: Final = _TAG + "map"
 _SEQ_TAG: Final = _TAG + "seq"
@@ -57,13 +62,12 @@ _TEXT_TAGS: Final = frozenset(
 )
 _ID_TEXT_TAGS: Final = _TEXT_TAGS - {_NULL_TAG}
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
-_MEMO_SCALAR_CHARS: Final = 64
 _RESOLVER: Final[Any] = yaml.resolver.Resolver()
 
 
 @functools.lru_cache(maxsize=4096)
-def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
-    tag: str = _RESOLVER.resolve(ScalarNode, value, implicit)
+def _implicit_tag(kind: type[Node], value: Any, implicit: Any) -> str:
+    tag: str = _RESOLVER.resolve(kind, value, implicit)
     return tag
 
 
@@ -152,13 +156,9 @@ class _PositionLoader(_BaseLoader):  # type: ignore[misc]
         self.max_depth = MAX_DEPTH
         self.next_depth = 1
 
-    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
-        """A plain scalar's implicit tag, memoized for short ones: keys and enum values repeat
-        in every file, and PyYAML tries its regexes on each (an eighth of the parse)."""
-        if kind is ScalarNode and len(value) <= _MEMO_SCALAR_CHARS:
-            return _scalar_tag(value, implicit)
-        tag: str = super().resolve(kind, value, implicit)
-        return tag
+    # PyYAML asks for the implicit tag of every node and tries its regexes on each scalar; keys
+    # and enum values repeat in every file, so the answers are memoized (a C call when known).
+    resolve = staticmethod(_implicit_tag)
 
     def construct_position_map(self, node: MappingNode) -> Iterator[dict[str, object]]:
         _expect(node, MappingNode)
@@ -210,6 +210,10 @@ class _PositionLoader(_BaseLoader):  # type: ignore[misc]
                     if tag == _STR_TAG or (key in ID_FIELDS and tag in _ID_TEXT_TAGS):
                         data[key] = value_node.value
                         continue
+                    plain = _plain_scalar(tag, value_node.value)
+                    if plain is not None:
+                        data[key] = plain
+                        continue
                 else:
                     self.next_depth = depth + 1
                 data[key] = self.construct_object(value_node)
@@ -253,6 +257,30 @@ class _PositionLoader(_BaseLoader):  # type: ignore[misc]
 _PositionLoader.add_constructor(_MAP_TAG, _PositionLoader.construct_position_map)
 _PositionLoader.add_constructor(_SEQ_TAG, _PositionLoader.construct_position_seq)
 _PositionLoader.add_constructor(None, _PositionLoader.construct_refused_tag)
+
+
+def _plain_scalar(tag: str, text: str) -> int | float | datetime.datetime | None:
+    """The value of a plain decimal count (`12`), amount (`640.5`) or UTC timestamp
+    (`2026-11-03T10:00:00Z`), the commonest scalars of a usage report, without PyYAML's general
+    constructors (signs, `_`, bases, sexagesimal, other layouts); None for anything else, which
+    those constructors handle (and refuse when invalid)."""
+    if not text.isascii():
+        return None
+    if tag == _INT_TAG and text.isdigit() and (text[0] != "0" or text == "0"):  # 012 is octal
+        return int(text)
+    if tag == _FLOAT_TAG and text.replace(".", "", 1).isdigit():
+        return float(text)
+    if (
+        tag == _TIMESTAMP_TAG
+        and len(text) == _UTC_STAMP_CHARS
+        and text[10] == "T"
+        and text[-1] == "Z"
+    ):
+        try:
+            return datetime.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    return None
 
 
 def read_yaml(

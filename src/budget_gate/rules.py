@@ -43,6 +43,8 @@ class RuleContext:
     variances: Mapping[SliceRef, SliceVariance]
     """Every in-scope slice that exists, judged against its resolved thresholds."""
     prices: PriceBook | None = None
+    entries: tuple[SliceEntry, ...] = ()
+    """What `in_scope` yields, found once: every rule walks it."""
 
     @classmethod
     def build(
@@ -55,14 +57,19 @@ class RuleContext:
     ) -> RuleContext:
         index = RecordIndex.build(artifacts)
         variances = assess_slices(refs=scope.slices, index=index, config=config, prices=prices)
-        return cls(scope=scope, index=index, config=config, variances=variances, prices=prices)
+        entries = (index.slice(ref) for ref in sorted(scope.slices))
+        return cls(
+            scope=scope,
+            index=index,
+            config=config,
+            variances=variances,
+            prices=prices,
+            entries=tuple(entry for entry in entries if entry is not None),
+        )
 
     def in_scope(self) -> Iterator[SliceEntry]:
         """In-scope slices that exist, in `PLAN/SLICE` order (unknown ones are orphans)."""
-        for ref in sorted(self.scope.slices):
-            entry = self.index.slice(ref)
-            if entry is not None:
-                yield entry
+        return iter(self.entries)
 
 
 Rule = Callable[[RuleContext], Iterator[Finding]]

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Final, TypeVar
+from typing import Final, Protocol, TypeVar
 
 from budget_gate.artifacts import Artifacts
 from budget_gate.findings import Finding, FindingCode
@@ -61,10 +61,11 @@ def load_files(
     A source that can be read from forked processes (the working tree) is read by the workers
     themselves; any other (a commit, read through one git process) is read here first.
     """
+    reader: _Reads = source
     if not source.parallel_reads:
         paths = [path for path, _ in files]
-        source = _Preread(source.read_many(paths, max_bytes=limits.max_file_bytes))
-    load = functools.partial(_read_and_parse, source, limits)
+        reader = _Preread(source.read_many(paths, max_bytes=limits.max_file_bytes))
+    load = functools.partial(_read_and_parse, reader, limits)
     return map_shares(files, load, workers=workers)
 
 
@@ -99,10 +100,16 @@ def _shares(items: Sequence[Item], count: int) -> list[Sequence[Item]]:
     return [items[:own], *(items[start : start + size] for start in range(own, len(items), size))]
 
 
+class _Reads(Protocol):
+    """What the workers need of a source: its files by path."""
+
+    def read_many(self, paths: Sequence[str], *, max_bytes: int) -> Mapping[str, ReadResult]: ...
+
+
 def _read_and_parse(
-    source: FileSource, limits: LimitsConfig, files: Sequence[tuple[str, ArtifactKind]]
+    reader: _Reads, limits: LimitsConfig, files: Sequence[tuple[str, ArtifactKind]]
 ) -> list[Artifacts]:
-    results = source.read_many([path for path, _ in files], max_bytes=limits.max_file_bytes)
+    results = reader.read_many([path for path, _ in files], max_bytes=limits.max_file_bytes)
     return [
         _parse(path, kind, results.get(path), max_aliases=limits.max_aliases)
         for path, kind in files
@@ -127,25 +134,11 @@ def _parse(
 class _Preread:
     """Files read in advance, served to the workers through the memory they inherit."""
 
-    parallel_reads = True
-
     def __init__(self, results: Mapping[str, ReadResult]) -> None:
         self._results = results
 
-    def list_paths(self) -> list[str]:
-        return sorted(self._results)
-
     def read_many(self, paths: Sequence[str], *, max_bytes: int) -> Mapping[str, ReadResult]:
         return {path: self._results[path] for path in paths if path in self._results}
-
-    def paths_containing(self, needles: Sequence[str], among: Sequence[str]) -> list[str]:
-        wanted = [needle.encode("utf-8") for needle in needles if needle]
-        return [
-            path
-            for path in among
-            if (data := self._results.get(path, ReadResult()).data) is not None
-            and any(needle in data for needle in wanted)
-        ]
 
 
 def _can_fork() -> bool:

@@ -41,8 +41,8 @@ SECONDS_PER_FILE: Final = 0.01
 """A worker's deadline: a minute plus 10 ms a file (parsing takes about 0.1 ms a file)."""
 OWN_SHARE: Final = 1.25
 """This process's share of the files against a worker's: a worker also pickles its records,
-which costs it about a quarter of its parsing time, while unpickling them costs this process
-much less."""
+which costs it more than unpickling them costs this process (measured: with 1.25 on 2 CPUs
+neither waits more than 0.1 s for the other in a 108,000-file audit)."""
 _CHUNK: Final = 1 << 20
 
 Item = TypeVar("Item")

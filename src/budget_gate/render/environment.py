@@ -161,8 +161,9 @@ def _problem(error: Exception, fallback: str) -> TemplateProblem:
 
 
 def render_named(env: jinja2.Environment, name: str, context: Mapping[str, object]) -> str:
-    """Render one template; in a user's sandbox any failure becomes a `TemplateProblem` (a
-    failure of a shipped template is a bug of ours, and keeps its traceback)."""
+    """Render one template. A Jinja error, and in a user's sandbox any error, becomes a
+    `TemplateProblem`; anything else raised by a shipped template is a bug of ours and keeps
+    its traceback."""
     try:
         return env.get_template(name).render(context)
     except jinja2.TemplateError as error:

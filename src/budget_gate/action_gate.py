@@ -22,7 +22,8 @@ from budget_gate.git_runner import GitError
 from budget_gate.github.pulls import PullApi, change_from_api
 
 
-def _has_commits(repo: GitRepo, *shas: str) -> bool:
+def has_commits(repo: GitRepo, *shas: str) -> bool:
+    """Whether the workspace's clone holds every one of these commits."""
     if not repo.is_repository():
         return False
     try:
@@ -43,7 +44,7 @@ def _check_workspace(settings: ActionSettings) -> None:
 
 
 def _target_head_fetched(repo: GitRepo, pull: PullRequest) -> None:
-    if not _has_commits(repo, pull.head_sha):
+    if not has_commits(repo, pull.head_sha):
         raise ActionError(
             f"pull_request_target: the pull request's head {pull.head_sha[:12]} is not in the "
             f"workspace; fetch it as data with `git fetch origin pull/{pull.number}/head` after "
@@ -76,7 +77,7 @@ def judge_event(
     listed_by_api = (
         pull is not None
         and (base, head) == (pull.base_sha, pull.head_sha)
-        and not _has_commits(repo, pull.base_sha, pull.head_sha)
+        and not has_commits(repo, pull.base_sha, pull.head_sha)
     )
     if listed_by_api and pull is not None and pulls is not None:
         change = change_from_api(

@@ -14,10 +14,11 @@ from budget_gate.actions import ActionError, ActionSettings, Runtime
 from budget_gate.bundle import REPORT_JSON, REPORT_MARKDOWN
 from budget_gate.findings import FindingCode, Severity
 from budget_gate.github.checks import CheckChannel
-from budget_gate.github.client import RepoClient, connect
+from budget_gate.github.client import GitHubError, RepoClient, connect
 from budget_gate.github.limits import ANNOTATIONS_PER_REQUEST
 from budget_gate.models.common import SliceRef
-from budget_gate.publisher import Published
+from budget_gate.models.config import GateConfig
+from budget_gate.publisher import Published, publish_cannot_judge
 from budget_gate.render.escape import plain
 from budget_gate.render.json_report import render_json
 from budget_gate.report import Report, Verdict
@@ -38,6 +39,26 @@ def open_client(settings: ActionSettings) -> RepoClient:
     return RepoClient(
         connect(token=token, api_url=settings.api_url), settings.repository, secret=token
     )
+
+
+def post_cannot_judge(
+    runtime: Runtime, client: RepoClient, settings: ActionSettings, *, head_sha: str, reason: str
+) -> None:
+    """Say why the gate could not judge, in the log and as a failing check on `head_sha`, so
+    a required check never waits forever; the run then ends with exit status 2."""
+    runtime.annotate("error", f"budget-gate: {reason}")
+    try:
+        publish_cannot_judge(
+            client,
+            name=settings.check_name or GateConfig().check.name,
+            head_sha=head_sha,
+            reason=reason,
+            target_url=settings.run_url,
+        )
+    except GitHubError as problem:
+        runtime.annotate(
+            "warning", f"budget-gate: the failing check could not be posted: {problem}"
+        )
 
 
 def uncovered_slices(report: Report) -> list[str]:

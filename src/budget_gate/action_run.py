@@ -15,6 +15,7 @@ from budget_gate.action_output import (
     exit_status,
     log_published,
     open_client,
+    post_cannot_judge,
     set_outputs,
     write_report_files,
 )
@@ -25,11 +26,10 @@ from budget_gate.errors import GateError
 from budget_gate.events import EventName, GateEvent, Skipped, is_sha, parse_event
 from budget_gate.gate import CheckOutcome
 from budget_gate.git_runner import GitError
-from budget_gate.github.client import GitHubError, RepoClient
+from budget_gate.github.client import RepoClient
 from budget_gate.github.limits import STEP_SUMMARY_MAX_CHARS
-from budget_gate.models.config import GateConfig
 from budget_gate.publish_run import publish_bundle
-from budget_gate.publisher import Published, Renderer, Target, publish, publish_cannot_judge
+from budget_gate.publisher import Published, Renderer, Target, publish
 from budget_gate.release_action import judge_release, publish_release
 from budget_gate.render.environment import TemplateProblem
 from budget_gate.render.links import LinkContext
@@ -137,21 +137,8 @@ def _cannot_judge(
 ) -> None:
     """Report a failing check on the judged commit before the run ends with exit status 2."""
     head = event.head
-    if head is None or not is_sha(head):
-        return
-    runtime.annotate("error", f"budget-gate: {reason}")
-    try:
-        publish_cannot_judge(
-            client,
-            name=settings.check_name or GateConfig().check.name,
-            head_sha=head,
-            reason=reason,
-            target_url=settings.run_url,
-        )
-    except GitHubError as problem:
-        runtime.annotate(
-            "warning", f"budget-gate: the failing check could not be posted: {problem}"
-        )
+    if head is not None and is_sha(head):
+        post_cannot_judge(runtime, client, settings, head_sha=head, reason=reason)
 
 
 def _target(

@@ -1,11 +1,14 @@
 """The trusted second stage of the fork-safe setup (`budget-gate publish --bundle DIR`).
 
 Runs in a `workflow_run` job (write token, no pull request code) on the bundle the untrusted
-`pull_request` job uploaded. Before posting anything it checks that the bundle belongs to the
-run that triggered this one: same repository, the run's head SHA, a pull request of this
-repository whose head is that SHA, and the report's mode and waiver as this repository's own
-config and the pull request's labels allow. The report is rendered again from the validated
-JSON through the escaping templates; the bundle's markdown is never posted.
+`pull_request` job uploaded. A fork's `pull_request` run uses the workflow files of the PR, so
+the bundle's report is only a claim: this stage takes from it the pull request's number, checks
+that the bundle belongs to the run that triggered this one (same repository, the run's head SHA,
+a pull request of this repository whose head is that SHA), and then judges the pull request
+itself, as `pull_request_target` does: config and templates from this run's own commit (the
+default branch), the PR's commits read as data through git (fetched by the workflow, never
+checked out), labels from the API. What is posted is that judgement; when stage 1 said
+otherwise, a warning says so.
 
 `budget-gate action` does the same under a `workflow_run` event, with the `bundle` input.
 """
@@ -17,23 +20,29 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from budget_gate.action_gate import has_commits
 from budget_gate.action_output import (
     exit_status,
     log_published,
     open_client,
+    post_cannot_judge,
     set_outputs,
     workspace_relative,
 )
 from budget_gate.actions import ActionError, ActionSettings, Runtime, read_event, read_settings
-from budget_gate.bundle import REPORT_MARKDOWN, Bundle, BundleError, read_bundle
+from budget_gate.bundle import REPORT_MARKDOWN, Bundle, BundleError, BundleManifest, read_bundle
+from budget_gate.errors import GateError
 from budget_gate.events import EventName, GateEvent, WorkflowRun, parse_event
-from budget_gate.gate import read_config, template_directory
+from budget_gate.gate import CheckOutcome, CheckRequest, run_check
+from budget_gate.git import GitRepo
+from budget_gate.git_runner import GitError
 from budget_gate.github.client import PullInfo
 from budget_gate.github.limits import STEP_SUMMARY_MAX_CHARS
-from budget_gate.load.worktree import WorktreeSource
-from budget_gate.models.config import GateConfig
 from budget_gate.publisher import Renderer, Target, publish
+from budget_gate.render.environment import TemplateProblem
+from budget_gate.render.json_report import render_json
 from budget_gate.render.links import LinkContext
+from budget_gate.report import Report
 
 
 def main(env: Mapping[str, str], *, bundle: Path, stream: TextIO, now: datetime) -> int:
@@ -77,26 +86,45 @@ def _check_pull(settings: ActionSettings, bundle: Bundle, pull: PullInfo) -> Non
         )
 
 
-def _check_policy(
-    settings: ActionSettings, bundle: Bundle, config: GateConfig, labels: frozenset[str]
-) -> None:
-    report = bundle.report
-    mode = settings.mode or config.mode
-    if report.mode is not mode:
-        raise BundleError(
-            f"the bundle's report was judged in {report.mode.value} mode, but this repository's "
-            f"config says {mode.value}; a pull request cannot change how it is judged"
+def _rejudge(
+    settings: ActionSettings, manifest: BundleManifest, pull: PullInfo, *, now: datetime
+) -> CheckOutcome:
+    """The pull request judged here: stage 1's findings are never taken on trust."""
+    if not has_commits(GitRepo(settings.workspace), pull.base_sha, manifest.head_sha):
+        raise ActionError(
+            f"the commits of pull request #{manifest.pull_request} ({pull.base_sha[:12]}.."
+            f"{manifest.head_sha[:12]}) are not in the workspace; check out the default branch "
+            "with fetch-depth: 0 and fetch the head as data with `git fetch --no-tags origin "
+            "${{ github.event.workflow_run.head_sha }}` (docs/workflows/fork-safe-publish.yml); "
+            "the gate reads it through git and never checks it out"
         )
-    waiver = report.waiver
-    if (
-        waiver is not None
-        and waiver.applied
-        and (waiver.label != config.waiver.label or waiver.label not in labels)
-    ):
-        raise BundleError(
-            f"the bundle's report is waived by {waiver.label!r}, but the pull request does not "
-            "carry this repository's waiver label"
-        )
+    request = CheckRequest(
+        repo=settings.workspace,
+        base=pull.base_sha,
+        head=manifest.head_sha,
+        config_path=settings.config,
+        labels=pull.labels,
+        mode=settings.mode,
+        config_ref=settings.sha,
+    )
+    return run_check(request, now=now)
+
+
+def _differs(claimed: Report, judged: Report) -> str | None:
+    """How stage 1's report differs from the trusted one (None when they agree)."""
+
+    def gist(report: Report) -> tuple[str, list[tuple[str, str, str | None]]]:
+        codes = sorted((f.code.value, f.severity.value, f.path) for f in report.findings)
+        return report.verdict.value, codes
+
+    if gist(claimed) == gist(judged):
+        return None
+    return (
+        f"the pull_request run reported {claimed.verdict.value} with "
+        f"{len(claimed.findings)} findings, but judged here the pull request is a "
+        f"{judged.verdict.value} with {len(judged.findings)}; this run's judgement is posted "
+        "(a pull request can change what its own workflow run reports)"
+    )
 
 
 def publish_bundle(
@@ -112,7 +140,7 @@ def publish_bundle(
         )
         return 0
     loaded = read_bundle(bundle)
-    report, manifest = loaded.report, loaded.manifest
+    manifest = loaded.manifest
     if manifest.published:
         runtime.emit("budget-gate: the pull_request run posted its report itself; nothing to do")
         return 0
@@ -120,25 +148,29 @@ def publish_bundle(
     client = open_client(settings)
     pull = client.pull_request(manifest.pull_request)
     _check_pull(settings, loaded, pull)
-    source = WorktreeSource(settings.workspace)
-    config, _ = read_config(source, settings.config)
-    _check_policy(settings, loaded, config, pull.labels)
-    first_run_url = f"{settings.server_url.rstrip('/')}/{settings.repository}/actions/runs/{run.id}"
+    try:
+        outcome = _rejudge(settings, manifest, pull, now=now)
+    except (ActionError, GateError, GitError, TemplateProblem) as error:
+        post_cannot_judge(runtime, client, settings, head_sha=manifest.head_sha, reason=str(error))
+        raise
+    report, config = outcome.report, outcome.config
+    difference = _differs(loaded.report, report)
+    if difference is not None:
+        runtime.annotate("warning", f"budget-gate: {difference}")
     links = LinkContext(
         server_url=settings.server_url,
         repository=settings.repository,
         head_sha=manifest.head_sha,
-        full_report_url=first_run_url,
+        full_report_url=settings.run_url,  # this run's summary holds the judgement
     )
-    render = Renderer(
-        report, links=links, template_dir=template_directory(settings.workspace, config)
-    )
+    render = Renderer(report, links=links, template_dir=outcome.template_dir)
     markdown = render(STEP_SUMMARY_MAX_CHARS)
     summary = bundle / REPORT_MARKDOWN
-    try:
-        summary.write_text(markdown, "utf-8")  # the trusted rendering replaces the bundle's own
+    try:  # the trusted judgement replaces the bundle's own files
+        summary.write_text(markdown, "utf-8")
+        loaded.report_path.write_text(render_json(report), "utf-8")
     except OSError as error:
-        raise ActionError(f"cannot write {summary}: {error.strerror}") from None
+        raise ActionError(f"cannot write into {bundle}: {error.strerror}") from None
     runtime.add_summary(markdown)
     latest = run.updated_at or now
     as_of = min(manifest.as_of or latest, latest)  # a bundle cannot claim to be from the future
@@ -152,7 +184,7 @@ def publish_bundle(
             check_name=settings.check_name or config.check.name,
             comment_mode=settings.comment_mode or config.comment.mode,
             max_comment_chars=config.limits.max_comment_chars,
-            target_url=first_run_url,
+            target_url=settings.run_url,
         ),
         token=settings.token.get_secret_value(),
     )

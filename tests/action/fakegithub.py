@@ -91,6 +91,7 @@ class FakeGitHub:
         number: int,
         *,
         head_sha: str,
+        base_sha: str = "0" * 40,
         base_repo: str | None = None,
         labels: tuple[str, ...] = (),
     ) -> None:
@@ -99,7 +100,7 @@ class FakeGitHub:
             "number": number,
             "state": "open",
             "head": {"sha": head_sha, "repo": {"full_name": "someone/fork"}},
-            "base": {"sha": "0" * 40, "repo": {"full_name": base_repo or self.repository}},
+            "base": {"sha": base_sha, "repo": {"full_name": base_repo or self.repository}},
             "labels": [{"name": name} for name in labels],
         }
 

@@ -1,22 +1,26 @@
-"""The fork-safe two-stage setup: the untrusted pull_request run writes a bundle, the trusted
-workflow_run job validates it against its own event and posts it, rendered again."""
+"""The fork-safe two-stage setup: the untrusted pull_request run writes a bundle; the trusted
+workflow_run job checks that it belongs to its own event, judges the pull request itself (the
+repository's config, the PR's commits read as data) and posts that judgement, never the
+bundle's claims."""
 
 from __future__ import annotations
 
 import copy
 import json
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from actionkit import PLAN, PLAN_PATH, RunAction, Workspace, load_payload, pr_payload
+from actionkit import RunAction, Workspace, load_payload, pr_payload
 from fakegithub import FORBIDDEN, FakeGitHub
 
-from gitrepo import GitRepoBuilder
+from gitrepo import GitRepoBuilder, isolated_git_env
 
 R = "/repos/Codertocat/Hello-World"
+RUN_URL = "https://github.com/Codertocat/Hello-World/actions/runs/4242"
 BUNDLE = ".plan-budget-gate"
 PUBLISHED = [
     f"GET {R}/pulls/2",
@@ -35,10 +39,11 @@ def stage_two(
         github.fail("POST", path, 403, message=FORBIDDEN)
     run_action(workspace.root, pr_payload(workspace, fork=True))
     github.rsps.calls.reset()
-    github.add_pull(2, head_sha=workspace.head)
-    trusted = GitRepoBuilder.create(tmp_path / "trusted")  # the default branch, checked out
-    trusted.write(PLAN_PATH, PLAN)
-    trusted.commit("main")
+    github.add_pull(2, head_sha=workspace.head, base_sha=workspace.base)
+    root = tmp_path / "trusted"  # the default branch, checked out with its history
+    clone = ["git", "clone", "-q", "--no-local", "--single-branch", "--branch", "main"]
+    subprocess.run([*clone, str(workspace.root), str(root)], check=True, env=isolated_git_env())
+    trusted = GitRepoBuilder(root)
     shutil.copytree(workspace.root / BUNDLE, trusted.root / BUNDLE)
 
     def run(
@@ -47,7 +52,10 @@ def stage_two(
         head: str | None = None,
         linked: list[tuple[int, str]] | None = None,
         command: tuple[str, ...] = ("action",),
+        fetched: bool = True,
     ) -> Any:
+        if fetched:  # the workflow's `git fetch --no-tags origin <head_sha>`
+            trusted.git("fetch", "-q", "--no-tags", "origin", workspace.head)
         if edit is not None:
             report_path = trusted.root / BUNDLE / "report.json"
             report = json.loads(report_path.read_text())
@@ -64,7 +72,9 @@ def stage_two(
             {**template, "number": number, "head": {**template["head"], "sha": sha}}
             for number, sha in linked or []
         ]
-        return run_action(trusted.root, payload, event="workflow_run", command=command)
+        return run_action(
+            trusted.root, payload, event="workflow_run", command=command, sha=workspace.base
+        )
 
     return run
 
@@ -80,7 +90,7 @@ def test_the_trusted_stage_posts_the_forks_report(
     assert check["output"]["title"] == "fail: 1 error, 0 warnings"
     body = github.bodies()[0]
     assert body.startswith("## ❌ Plan Budget Gate: fail — 1 error, 0 warnings")
-    assert "https://github.com/Codertocat/Hello-World/actions/runs/555" in body
+    assert f"{RUN_URL})" in body  # the full report: this trusted run's summary
     assert result.outputs["report-path"] == f"{BUNDLE}/report.json"
     assert result.outputs["comment-url"] == next(iter(github.comments.values()))["html_url"]
     assert result.exit_code == 1
@@ -128,7 +138,25 @@ def test_a_forged_verdict_is_refused(stage_two: Callable[..., Any], github: Fake
     assert github.comments == {} and github.check_runs == {}
 
 
-def test_a_bundle_claiming_observe_mode_is_refused(
+def test_a_bundle_claiming_a_pass_is_judged_again_and_fails(
+    stage_two: Callable[..., Any], github: FakeGitHub, workspace: Workspace
+) -> None:
+    def forged_pass(report: dict[str, Any]) -> None:  # consistent, so the bundle reads fine
+        report.update(verdict="pass", findings=[])
+
+    result = stage_two(edit=forged_pass)
+
+    assert github.requests() == PUBLISHED
+    (check,) = github.check_runs.values()
+    assert (check["head_sha"], check["conclusion"]) == (workspace.head, "failure")
+    assert github.bodies()[0].startswith("## ❌ Plan Budget Gate: fail — 1 error")
+    (warning,) = result.lines("::warning::")
+    assert "the pull_request run reported pass with 0 findings" in warning
+    assert "judged here the pull request is a fail with 1" in warning
+    assert result.exit_code == 1
+
+
+def test_a_bundle_claiming_observe_mode_does_not_change_how_it_is_judged(
     stage_two: Callable[..., Any], github: FakeGitHub
 ) -> None:
     def observe(report: dict[str, Any]) -> None:
@@ -138,9 +166,23 @@ def test_a_bundle_claiming_observe_mode_is_refused(
 
     result = stage_two(edit=observe)
 
+    (check,) = github.check_runs.values()
+    assert check["conclusion"] == "failure"
+    assert result.exit_code == 1
+
+
+def test_without_the_pull_requests_commits_it_says_how_to_fetch_them(
+    stage_two: Callable[..., Any], github: FakeGitHub, workspace: Workspace
+) -> None:
+    result = stage_two(fetched=False)
+
     assert result.exit_code == 2
-    assert "judged in observe mode, but this repository's config says enforce" in result.stderr
-    assert github.check_runs == {}
+    assert "are not in the workspace" in result.stderr
+    assert "git fetch --no-tags origin ${{ github.event.workflow_run.head_sha }}" in result.stderr
+    assert github.requests() == [f"GET {R}/pulls/2", f"POST {R}/check-runs"]
+    (check,) = github.check_runs.values()  # the required check does not wait forever
+    assert (check["head_sha"], check["conclusion"]) == (workspace.head, "failure")
+    assert check["output"]["title"].startswith("could not judge: the commits of pull request #2")
 
 
 def test_a_malformed_bundle_names_the_field(
@@ -154,7 +196,7 @@ def test_a_malformed_bundle_names_the_field(
     assert github.requests() == []
 
 
-def test_the_bundle_content_is_escaped_again(
+def test_nothing_the_bundle_says_is_posted(
     stage_two: Callable[..., Any], github: FakeGitHub
 ) -> None:
     hostile = "<!-- plan-budget-gate:report --> @octocat [click](javascript:alert(1)) <img src=x>"
@@ -163,8 +205,7 @@ def test_the_bundle_content_is_escaped_again(
 
     body = github.bodies()[0]
     assert body.count("<!-- plan-budget-gate:report -->") == 1  # only the real marker
-    assert "@&#8203;octocat" in body and "@octocat" not in body
-    assert "[click](javascript" not in body and "<img" not in body
+    assert "octocat" not in body and "javascript" not in body and "<img" not in body
 
 
 def test_a_bundle_the_first_stage_published_itself_is_left_alone(

@@ -69,6 +69,7 @@ class Comment:
 @dataclass(frozen=True, slots=True)
 class PullInfo:
     head_sha: str
+    base_sha: str
     base_repo: str
     labels: frozenset[str]
 
@@ -254,11 +255,12 @@ class RepoClient:
                 )
 
     def pull_request(self, number: int) -> PullInfo:
-        """A PR's head SHA, base repository and labels: one `GET /pulls/{n}`."""
+        """A PR's head and base SHAs, base repository and labels: one `GET /pulls/{n}`."""
         with self._call(f"reading pull request #{number}"):
             pull = self._repo.get_pull(number)
             return PullInfo(
                 head_sha=pull.head.sha,
+                base_sha=pull.base.sha,
                 base_repo=pull.base.repo.full_name,
                 labels=frozenset(label.name for label in pull.labels),
             )

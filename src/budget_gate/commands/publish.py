@@ -1,6 +1,7 @@
 """`budget-gate publish --bundle DIR`: the trusted second stage of the fork-safe setup.
 
-Runs in a `workflow_run` job on the bundle the untrusted `pull_request` job uploaded; see
+Runs in a `workflow_run` job: judges the pull request named by the bundle the untrusted
+`pull_request` job uploaded, and posts that judgement; see
 `budget_gate.publish_run`.
 """
 
@@ -15,7 +16,8 @@ from pathlib import Path
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
-        "publish", help="post a fork PR's bundle from a trusted workflow_run job"
+        "publish",
+        help="judge a fork PR named by its bundle in a trusted workflow_run job, and post it",
     )
     parser.add_argument(
         "--bundle", type=Path, required=True, help="the directory the pull_request run uploaded"

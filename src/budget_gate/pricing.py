@@ -28,7 +28,7 @@ from typing import Protocol
 
 import genai_prices
 from genai_prices import Usage, calc_price
-from genai_prices.types import ModelInfo, ModelPrice, TieredPrices
+from genai_prices.types import ModelInfo, ModelPrice, PriceCalculation, TieredPrices
 
 MICRO_DOLLARS = Decimal("0.000001")
 _EXACT = Decimal("1e-12")
@@ -138,24 +138,13 @@ class GenaiPrices:
 
     @staticmethod
     def _library_price(query: PriceQuery, usage: Usage) -> Decimal:
-        result = calc_price(
-            usage,
-            query.model,
-            provider_id=provider_id(query.provider),
-            genai_request_timestamp=query.at,
-        )
-        return result.total_price
+        return _calculation(query.model, query.provider, query.at, usage).total_price
 
     def _model(self, model: str, provider: str | None, at: datetime) -> ModelInfo | None:
         key = (model, provider)
         if key not in self._models:
             try:
-                found = calc_price(
-                    Usage(input_tokens=1),
-                    model,
-                    provider_id=provider_id(provider),
-                    genai_request_timestamp=at,
-                )
+                found = _calculation(model, provider, at, Usage(input_tokens=1))
             except (LookupError, ValueError):  # unknown, or data genai-prices itself refuses
                 self._models[key] = None
             else:
@@ -191,6 +180,11 @@ class _TieredRates:
             except ValueError:  # price data genai-prices refuses: the library path says so
                 self._bands[band] = None
         return self._bands[band]
+
+
+def _calculation(model: str, provider: str | None, at: datetime, usage: Usage) -> PriceCalculation:
+    """genai-prices' own calculation: the model found by its matching rules, priced as of `at`."""
+    return calc_price(usage, model, provider_id=provider_id(provider), genai_request_timestamp=at)
 
 
 def _is_valid(tokens: TokenCounts) -> bool:

@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy --strict src
+	$(BIN)/lint-imports
 
 # Proves templates/ and config/ ship inside the wheel: install it into a fresh venv and run the
 # demo from another directory (exit 1 is the demo's expected failing verdict).

@@ -40,13 +40,13 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from budget_gate import gate
-from budget_gate.gate import CheckRequest, run_check
 from budget_gate.load.records import ArtifactKind
 from budget_gate.load.repository import ArtifactLayout
 from budget_gate.load.worktree import WorktreeSource
 from budget_gate.models.config import GateConfig
 from budget_gate.render.json_report import render_json
+from budget_gate.workspace import check as gate
+from budget_gate.workspace.check import CheckRequest, run_check
 from synthetic_repo import Shape, build
 
 HERE = Path(__file__).resolve().parent

@@ -22,8 +22,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from budget_gate.git import GitRepo
-from budget_gate.git_tree import GitTreeSource
+from budget_gate.git.repo import GitRepo
+from budget_gate.git.tree import GitTreeSource
 from budget_gate.load.records import ArtifactKind, load_artifact
 from budget_gate.load.repository import ArtifactLayout
 from budget_gate.load.worktree import WorktreeSource

@@ -3,7 +3,7 @@
 The configuration reference walks the JSON Schema of `GateConfig` (field descriptions come from
 the pydantic `Field(description=...)`s), takes defaults from a default `GateConfig()` and, for the
 `phase_budgets` overrides, the shipped `config/phase_budgets.yaml`. The formats page is rendered
-from `budget_gate.schema.all_schemas()`, the same schemas `budget-gate schema` writes.
+from `budget_gate.models.schema.all_schemas()`, the same schemas `budget-gate schema` writes.
 
     .venv/bin/python scripts/generate_docs.py           # rewrite the pages
     .venv/bin/python scripts/generate_docs.py --check   # exit 1 when a committed page is stale
@@ -21,7 +21,7 @@ from typing import Any
 
 from budget_gate.load.phase_budgets import SHIPPED_PATH, shipped_phase_budgets
 from budget_gate.models.config import GateConfig
-from budget_gate.schema import all_schemas
+from budget_gate.models.schema import all_schemas
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

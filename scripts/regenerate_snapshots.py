@@ -1,4 +1,4 @@
-"""Rewrite tests/snapshots/ from the sample reports in tests/test_render_samples.py.
+"""Rewrite tests/snapshots/ from the sample reports in tests/render/test_render_samples.py.
 
 Run after an intended change to the templates or renderers, then review `git diff tests/snapshots`:
 the diff is exactly what users will see change.
@@ -15,7 +15,7 @@ TESTS = Path(__file__).resolve().parents[1] / "tests"
 
 
 def main() -> int:
-    sys.path.insert(0, str(TESTS))
+    sys.path[:0] = [str(TESTS), str(TESTS / "render")]
     from test_render_samples import SNAPSHOTS, rendered_snapshots
 
     SNAPSHOTS.mkdir(parents=True, exist_ok=True)

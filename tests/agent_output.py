@@ -7,14 +7,14 @@ output (real field names, realistic numbers); each test states its expected numb
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
+from budget_gate.cost.pricing import GenaiPrices
 from budget_gate.importers.assemble import Assembled, RunIdentity, assemble
 from budget_gate.importers.common import ImportedRun
 from budget_gate.models.usage import RunStatus
-from budget_gate.pricing import GenaiPrices
+from locations import AGENT_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "agents"
+FIXTURES = AGENT_FIXTURES
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 IDENTITY = RunIdentity(run_id="run-1", plan_id="IMP-COST-01", slice_id="S1", agent_id="agent")
 PRICES = GenaiPrices()

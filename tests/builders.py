@@ -14,16 +14,15 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from budget_gate.artifacts import Artifacts, Sourced
-from budget_gate.change import Commit
+from budget_gate.judge.rules import RuleContext
+from budget_gate.models.artifacts import Artifacts, Sourced
 from budget_gate.models.common import Environment, Phase, PlanStatus, SliceRef, Thresholds
 from budget_gate.models.config import GateConfig
 from budget_gate.models.estimate import EstimationMethod, EstimationRecord
 from budget_gate.models.plan import Plan, PlanSlice
 from budget_gate.models.usage import ModelUsage, PhaseUsage, RunStatus, UsageReport
-from budget_gate.report import ScopeReason
-from budget_gate.rules import RuleContext
-from budget_gate.scope import AgentRun, Scope, SliceTrailer
+from budget_gate.scope.change import Commit
+from budget_gate.scope.slices import AgentRun, Scope, ScopeReason, SliceTrailer
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

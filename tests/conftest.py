@@ -28,3 +28,11 @@ def cli(tmp_path: Path) -> Cli:
         return run_cli(*args, cwd=cwd or tmp_path)
 
     return run
+
+
+@pytest.fixture
+def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every `time.sleep` (retry waits, PyGithub's write spacing), recorded instead of waited."""
+    waits: list[float] = []
+    monkeypatch.setattr("time.sleep", waits.append)
+    return waits

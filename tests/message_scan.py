@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from locations import ROOT
+
 SOURCE = ROOT / "src" / "budget_gate"
 PLACEHOLDER = "…"
 

@@ -25,7 +25,7 @@ from budget_gate.commands import (
     schema,
 )
 from budget_gate.errors import GateError
-from budget_gate.git_runner import GitError
+from budget_gate.git.runner import GitError
 from budget_gate.render.environment import TemplateProblem
 
 EXIT_CANNOT_JUDGE = 2

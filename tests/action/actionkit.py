@@ -15,8 +15,9 @@ from typing import Any
 
 from budget_gate.render import MARKER
 from gitrepo import GitRepoBuilder
+from locations import EVENT_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "github-events"
+FIXTURES = EVENT_FIXTURES
 TOKEN = "ghs_" + "Tok3n" * 7 + "x"  # the shape of a workflow's GITHUB_TOKEN
 PLAN = """\
 plan_id: PAY-1

@@ -43,11 +43,9 @@ def clean_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Every `time.sleep` (retry waits, PyGithub's write spacing), recorded instead of waited."""
-    waits: list[float] = []
-    monkeypatch.setattr("time.sleep", waits.append)
-    return waits
+def slept(slept: list[float]) -> list[float]:
+    """The top-level `slept`, on for every test here: no Action test waits for real."""
+    return slept
 
 
 @pytest.fixture

@@ -17,10 +17,9 @@ import pytest
 import yaml
 from actionkit import PLAN, PLAN_PATH
 
-from budget_gate.actions import INPUT_FIELDS, OUTPUT_NAMES, ActionSettings
+from budget_gate.action.runtime import INPUT_FIELDS, OUTPUT_NAMES, ActionSettings
 from gitrepo import GitRepoBuilder, isolated_git_env
-
-ROOT = Path(__file__).resolve().parents[2]
+from locations import ROOT
 
 
 def _action() -> dict[str, object]:

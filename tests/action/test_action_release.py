@@ -25,7 +25,7 @@ from actionkit import RunAction, load_payload
 from fakegithub import REPO, FakeGitHub
 from fakerelease import FakeReleases
 
-from budget_gate.release_notes import SECTION_END, SECTION_START
+from budget_gate.release.notes import SECTION_END, SECTION_START
 from gitrepo import GitRepoBuilder
 
 CLAUDE = "Claude <noreply@anthropic.com>"

@@ -10,7 +10,7 @@ import pytest
 from actionkit import RunAction, Workspace, parse_outputs, pr_payload
 from fakegithub import FakeGitHub
 
-from budget_gate.actions import (
+from budget_gate.action.runtime import (
     INPUT_FIELDS,
     ActionError,
     ActionSettings,

@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from budget_gate.gate import CheckRequest, run_check
-from budget_gate.report import Report
+from budget_gate.judge.report import Report
+from budget_gate.workspace.check import CheckRequest, run_check
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from telemetry_fixture import fixture_report, refused_url
 
-from budget_gate.action_telemetry import export_for_action
-from budget_gate.actions import ActionError, Runtime, read_settings
+from budget_gate.action.runtime import ActionError, Runtime, read_settings
+from budget_gate.action.telemetry import export_for_action
 from budget_gate.models.telemetry import TelemetryConfig
 
 RUNNER = {

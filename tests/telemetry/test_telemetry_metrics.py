@@ -15,10 +15,10 @@ from opentelemetry.sdk.metrics.export import (
 )
 from telemetry_fixture import NOW, fixture_report, write_repository
 
-from budget_gate.gate import CheckRequest, run_check
 from budget_gate.models.config import GateConfig
 from budget_gate.telemetry.export import record
 from budget_gate.telemetry.metrics import metric_points
+from budget_gate.workspace.check import CheckRequest, run_check
 
 S1 = {"plan.id": "P1", "slice.id": "S1", "environment": "MVP"}
 S1_GATE = {**S1, "verdict": "fail"}

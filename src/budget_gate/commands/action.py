@@ -1,7 +1,7 @@
 """`budget-gate action`: the container's entrypoint, run by GitHub Actions for each event.
 
 It reads the Actions runtime (`GITHUB_*` variables, `INPUT_*` inputs, the event payload); see
-`budget_gate.action_run` for the run itself.
+`budget_gate.action.run` for the run itself.
 """
 
 from __future__ import annotations
@@ -21,6 +21,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: PyGithub takes most of a second to load, which `check` never needs.
-    from budget_gate.action_run import main
+    from budget_gate.action.run import main
 
     return main(os.environ, stream=sys.stdout, now=datetime.now(UTC))

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from budget_gate.commands import otel_option
 from budget_gate.commands.output import emit
-from budget_gate.gate import CheckOutcome, CheckRequest, run_check
+from budget_gate.judge.report import Verdict
 from budget_gate.models.config import Mode
 from budget_gate.render.json_report import render_json
 from budget_gate.render.markdown import render_markdown
 from budget_gate.render.text import render_text
-from budget_gate.report import Verdict
+from budget_gate.workspace.check import CheckOutcome, CheckRequest, run_check
 
 EXIT_PASS, EXIT_FAIL = 0, 1
 

@@ -10,9 +10,8 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
-from budget_gate.change import Change, ScopeKind
 from budget_gate.errors import GateError
-from budget_gate.estimating import (
+from budget_gate.estimate.methods import (
     EstimateError,
     EstimateRequest,
     build_estimate,
@@ -20,19 +19,25 @@ from budget_gate.estimating import (
     find_slice,
     parse_phases,
 )
-from budget_gate.gate import read_config
-from budget_gate.git import GitRepo
-from budget_gate.git_runner import GitError
-from budget_gate.globs import GlobSet
-from budget_gate.index import RecordIndex
+from budget_gate.estimate.yaml_edit import (
+    EditError,
+    edit_records_file,
+    record_lines,
+    write_atomically,
+)
+from budget_gate.git.repo import GitRepo
+from budget_gate.git.runner import GitError
+from budget_gate.judge.messages import record_home
 from budget_gate.load.phase_budgets import effective_phase_budgets
 from budget_gate.load.records import ArtifactKind
 from budget_gate.load.repository import load_artifacts
 from budget_gate.load.worktree import WorktreeSource
-from budget_gate.messages import record_home
 from budget_gate.models.common import Complexity, Importance
 from budget_gate.models.estimate import EstimationMethod, EstimationRecord
-from budget_gate.yaml_edit import EditError, edit_records_file, record_lines, write_atomically
+from budget_gate.scope.change import Change, ScopeKind
+from budget_gate.scope.globs import GlobSet
+from budget_gate.scope.index import RecordIndex
+from budget_gate.workspace.check import read_config
 
 ESTIMATES_KEY = "estimates"
 METHODS = {"heuristic": EstimationMethod.HEURISTIC, "historical": EstimationMethod.HISTORICAL}

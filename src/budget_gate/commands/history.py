@@ -8,20 +8,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from budget_gate.change import Change, ScopeKind
 from budget_gate.commands.output import emit
 from budget_gate.errors import GateError
-from budget_gate.gate import read_config
-from budget_gate.history import build_history
-from budget_gate.index import RecordIndex
-from budget_gate.load.phase_budgets import effective_phase_budgets
-from budget_gate.load.repository import load_artifacts
-from budget_gate.load.worktree import WorktreeSource
-from budget_gate.render.history import (
+from budget_gate.estimate.history import build_history
+from budget_gate.estimate.history_report import (
     render_history_json,
     render_history_markdown,
     render_history_text,
 )
+from budget_gate.load.phase_budgets import effective_phase_budgets
+from budget_gate.load.repository import load_artifacts
+from budget_gate.load.worktree import WorktreeSource
+from budget_gate.scope.change import Change, ScopeKind
+from budget_gate.scope.index import RecordIndex
+from budget_gate.workspace.check import read_config
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

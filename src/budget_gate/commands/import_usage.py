@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from budget_gate.commands.writing import write_new_file
+from budget_gate.cost.pricing import GenaiPrices, PriceBook
 from budget_gate.errors import GateError
 from budget_gate.importers import anthropic, claude_code, codex, openai, openhands
 from budget_gate.importers.assemble import Assembled, RunIdentity, assemble, default_run_id
@@ -22,8 +24,6 @@ from budget_gate.importers.destination import find_destination
 from budget_gate.importers.report_file import check_loads, render_report
 from budget_gate.models.common import ID_PATTERN
 from budget_gate.models.usage import CostSource, RunStatus
-from budget_gate.pricing import GenaiPrices, PriceBook
-from budget_gate.writing import write_new_file
 
 Parser = Callable[..., ImportedRun]
 

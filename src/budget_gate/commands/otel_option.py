@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from budget_gate.judge.report import Report
 from budget_gate.models.telemetry import TelemetryConfig
-from budget_gate.report import Report
 
 
 def add_argument(parser: argparse.ArgumentParser) -> None:

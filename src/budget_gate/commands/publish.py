@@ -2,7 +2,7 @@
 
 Runs in a `workflow_run` job: judges the pull request named by the bundle the untrusted
 `pull_request` job uploaded, and posts that judgement; see
-`budget_gate.publish_run`.
+`budget_gate.action.trusted_stage`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: PyGithub takes most of a second to load, which `check` never needs.
-    from budget_gate.publish_run import main
+    from budget_gate.action.trusted_stage import main
 
     return main(os.environ, bundle=args.bundle, stream=sys.stdout, now=datetime.now(UTC))

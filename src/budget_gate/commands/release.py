@@ -10,11 +10,11 @@ from pathlib import Path
 from budget_gate.commands import otel_option
 from budget_gate.commands.check import EXIT_FAIL, EXIT_PASS, render
 from budget_gate.commands.output import emit
+from budget_gate.judge.report import Verdict
 from budget_gate.models.config import Mode
-from budget_gate.release_gate import ReleaseOutcome, ReleaseRequest, run_release
+from budget_gate.release.gate import ReleaseOutcome, ReleaseRequest, run_release
+from budget_gate.release.summary_files import SummaryFiles, configured_path, write_summary
 from budget_gate.render.summary_markdown import render_summary_markdown
-from budget_gate.report import Verdict
-from budget_gate.summary_io import SummaryFiles, configured_path, write_summary
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from budget_gate.commands.output import emit
-from budget_gate.schema import all_schemas
+from budget_gate.models.schema import all_schemas
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

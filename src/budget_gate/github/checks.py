@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from budget_gate.change import ScopeKind
-from budget_gate.findings import Finding, Severity
 from budget_gate.github.client import CheckRunRef, GitHubError, ProblemKind
 from budget_gate.github.limits import (
     ANNOTATION_MESSAGE_MAX_CHARS,
@@ -23,10 +21,12 @@ from budget_gate.github.limits import (
     MAX_ANNOTATIONS,
     STATUS_DESCRIPTION_MAX_CHARS,
 )
+from budget_gate.judge.report import Report, Verdict
 from budget_gate.models.config import Mode
+from budget_gate.models.findings import Finding, Severity
 from budget_gate.render.escape import plain, shorten
 from budget_gate.render.view import headline
-from budget_gate.report import Report, Verdict
+from budget_gate.scope.change import ScopeKind
 
 NO_SLICES = "no plan slices changed"
 

@@ -30,9 +30,9 @@ from enum import StrEnum
 from typing import Protocol
 
 from budget_gate.github.client import Comment, GitHubError, ProblemKind
+from budget_gate.judge.report import utc_stamp
 from budget_gate.models.config import CommentMode
 from budget_gate.render import MARKER
-from budget_gate.report import utc_stamp
 
 MIN_BODY_CHARS = 2_000
 """The smallest body tried: the report renderer needs 1,000 characters, the stamp the rest."""

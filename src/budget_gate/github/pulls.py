@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-from budget_gate.change import Change, ChangedFile, Commit, FileStatus, ScopeKind
 from budget_gate.github.limits import PR_COMMITS_MAX, PR_FILES_MAX
-from budget_gate.trailers import parse_trailers, subject
+from budget_gate.scope.change import Change, ChangedFile, Commit, FileStatus, ScopeKind
+from budget_gate.scope.trailers import parse_trailers, subject
 
 FILES_CAP_NOTE = (
     "GitHub's API lists at most {cap:,} changed files and this pull request changes {total}; "

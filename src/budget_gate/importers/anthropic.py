@@ -13,6 +13,7 @@ run ended or how long it took (`--status`, `--duration`).
 
 from __future__ import annotations
 
+from budget_gate.cost.pricing import TokenCounts
 from budget_gate.importers.common import (
     AgentOutputError,
     Fields,
@@ -21,7 +22,6 @@ from budget_gate.importers.common import (
     read_documents,
     tokens,
 )
-from budget_gate.pricing import TokenCounts
 
 FORMAT = "anthropic-messages"
 PROVIDER = "anthropic"

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from budget_gate.cost.pricing import PriceBook, PriceQuery, TokenCounts, to_usd
 from budget_gate.importers.common import ImportedRun, UsageUnit
 from budget_gate.models.common import ID_PATTERN
 from budget_gate.models.usage import CostSource, ModelUsage, RunStatus, UsageReport
-from budget_gate.pricing import PriceBook, PriceQuery, TokenCounts, to_usd
 
 MAX_ID = 128
 _ID = re.compile(ID_PATTERN)

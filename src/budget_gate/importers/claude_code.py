@@ -20,6 +20,7 @@ completion tokens = `output_tokens` (thinking included; Claude Code reports no s
 
 from __future__ import annotations
 
+from budget_gate.cost.pricing import TokenCounts
 from budget_gate.importers.anthropic import anthropic_tokens
 from budget_gate.importers.common import (
     AgentOutputError,
@@ -31,7 +32,6 @@ from budget_gate.importers.common import (
     tokens,
 )
 from budget_gate.models.usage import RunStatus
-from budget_gate.pricing import TokenCounts
 
 JSON_FORMAT = "claude-code-json"
 STREAM_FORMAT = "claude-code-stream-json"

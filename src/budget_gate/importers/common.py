@@ -15,9 +15,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from budget_gate.cost.pricing import TokenCounts
 from budget_gate.errors import GateError
 from budget_gate.models.usage import RunStatus
-from budget_gate.pricing import TokenCounts
 
 SHOWN_CHARS = 40
 

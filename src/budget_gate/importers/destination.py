@@ -14,18 +14,18 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from budget_gate.artifacts import Sourced
 from budget_gate.errors import GateError
-from budget_gate.gate import read_config
-from budget_gate.globs import GlobSet
 from budget_gate.importers.assemble import RunIdentity
-from budget_gate.index import did_you_mean
+from budget_gate.judge.messages import listing, record_home
 from budget_gate.load.records import ArtifactKind, load_artifact
 from budget_gate.load.repository import ArtifactLayout
 from budget_gate.load.worktree import WorktreeSource
-from budget_gate.messages import listing, record_home
+from budget_gate.models.artifacts import Sourced
 from budget_gate.models.config import GateConfig
 from budget_gate.models.plan import Plan
+from budget_gate.scope.globs import GlobSet
+from budget_gate.scope.index import did_you_mean
+from budget_gate.workspace.check import read_config
 
 
 @dataclass(frozen=True, slots=True)

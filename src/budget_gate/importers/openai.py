@@ -17,6 +17,7 @@ except that a `failed` response makes the run FAIL.
 
 from __future__ import annotations
 
+from budget_gate.cost.pricing import TokenCounts
 from budget_gate.importers.common import (
     AgentOutputError,
     Fields,
@@ -26,7 +27,6 @@ from budget_gate.importers.common import (
     tokens,
 )
 from budget_gate.models.usage import RunStatus
-from budget_gate.pricing import TokenCounts
 
 CHAT_FORMAT = "openai-chat-completions"
 RESPONSES_FORMAT = "openai-responses"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from budget_gate.cost.pricing import TokenCounts
 from budget_gate.importers.common import (
     AgentOutputError,
     Fields,
@@ -30,7 +31,6 @@ from budget_gate.importers.common import (
     split_provider,
     tokens,
 )
-from budget_gate.pricing import TokenCounts
 
 FORMAT = "openhands-metrics"
 NO_TOKENS = TokenCounts(prompt=0, completion=0)

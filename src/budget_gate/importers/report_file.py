@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 
 from budget_gate.errors import GateError
+from budget_gate.judge.report import utc_stamp
 from budget_gate.load.records import ArtifactKind, load_artifact
 from budget_gate.models.usage import UsageReport
-from budget_gate.report import utc_stamp
 
 COMMENT_WIDTH = 98
 

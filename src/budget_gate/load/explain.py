@@ -17,7 +17,6 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from budget_gate.findings import Finding, FindingCode
 from budget_gate.load.model_fields import (
     EXAMPLE_TIMESTAMP,
     bound_words,
@@ -30,6 +29,7 @@ from budget_gate.load.model_fields import (
 )
 from budget_gate.load.yaml_reader import YamlDocument
 from budget_gate.models.common import ID_PATTERN
+from budget_gate.models.findings import Finding, FindingCode
 
 _EXTENSION_PREFIXES = ("x-", "x_")
 _QUOTED = re.compile(r"'([^']*)'")

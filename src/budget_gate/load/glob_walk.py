@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
-from budget_gate.globs import GlobSet, compile_glob, normalize_glob
+from budget_gate.scope.globs import GlobSet, compile_glob, normalize_glob
 
 _ANY = "**"
 

@@ -27,11 +27,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final, Protocol, TypeVar
 
-from budget_gate.artifacts import Artifacts
-from budget_gate.findings import Finding, FindingCode
 from budget_gate.load.records import ArtifactKind, load_artifact
 from budget_gate.load.source import FileSource, ReadResult
+from budget_gate.models.artifacts import Artifacts
 from budget_gate.models.config import LimitsConfig
+from budget_gate.models.findings import Finding, FindingCode
 
 FILES_PER_WORKER: Final = 400
 """Below this many files per extra process, forking and pickling cost more than they save."""

@@ -14,11 +14,11 @@ from functools import cache
 from pydantic import ValidationError
 
 from budget_gate.errors import ConfigError
-from budget_gate.findings import Finding, Severity
 from budget_gate.load.explain import RecordContext, explain_error
+from budget_gate.load.resources import config_dir
 from budget_gate.load.validate import read_mapping, validate_record
 from budget_gate.models.budgets import PhaseBudgetConfig, PhaseBudgetOverrides
-from budget_gate.resources import config_dir
+from budget_gate.models.findings import Finding, Severity
 
 SHIPPED_NAME = "phase_budgets.yaml"
 SHIPPED_PATH = f"config/{SHIPPED_NAME}"

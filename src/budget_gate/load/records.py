@@ -13,14 +13,14 @@ from typing import Final
 
 from pydantic import BaseModel
 
-from budget_gate.artifacts import Artifacts, Sourced
-from budget_gate.findings import Finding, FindingCode, Severity
 from budget_gate.load.explain import RecordContext, shown
 from budget_gate.load.phase_budgets import override_findings
 from budget_gate.load.validate import validate_record
 from budget_gate.load.yaml_reader import YamlDocument, read_yaml
+from budget_gate.models.artifacts import Artifacts, Sourced
 from budget_gate.models.config import GateConfig
 from budget_gate.models.estimate import EstimationRecord
+from budget_gate.models.findings import Finding, FindingCode, Severity
 from budget_gate.models.plan import Plan
 from budget_gate.models.usage import UsageReport
 

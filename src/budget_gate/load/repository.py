@@ -19,17 +19,17 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from budget_gate.artifacts import Artifacts
-from budget_gate.bulk import bulk_allocation
-from budget_gate.change import Change, FileStatus, ScopeKind
-from budget_gate.globs import GlobSet
+from budget_gate.load.bulk import bulk_allocation
 from budget_gate.load.glob_walk import EnterRule, GlobWalk, WalkingSource
 from budget_gate.load.parallel import load_files
 from budget_gate.load.records import ArtifactKind, load_artifact
 from budget_gate.load.source import FileSource
+from budget_gate.models.artifacts import Artifacts
 from budget_gate.models.common import SliceRef
 from budget_gate.models.config import GateConfig
-from budget_gate.scope import Scope, find_scope
+from budget_gate.scope.change import Change, FileStatus, ScopeKind
+from budget_gate.scope.globs import GlobSet
+from budget_gate.scope.slices import Scope, find_scope
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,9 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from budget_gate.findings import Finding, FindingCode
 from budget_gate.load.explain import RecordContext, explain_error, unknown_fields
 from budget_gate.load.yaml_reader import read_yaml
+from budget_gate.models.findings import Finding, FindingCode
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

@@ -27,7 +27,6 @@ from typing import Any, Final
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from budget_gate.findings import Finding, FindingCode
 from budget_gate.load.yaml_problems import (
     VALUE_ERRORS,
     YAML_TAG,
@@ -40,6 +39,7 @@ from budget_gate.load.yaml_problems import (
     too_deep,
 )
 from budget_gate.models.common import ID_FIELDS
+from budget_gate.models.findings import Finding, FindingCode
 
 _BaseLoader: Any = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from budget_gate.findings import FindingCode, Severity
 from budget_gate.models.budgets import PhaseBudgetOverrides
 from budget_gate.models.common import ArtifactModel, Environment, Phase, Thresholds
+from budget_gate.models.findings import FindingCode, Severity
 from budget_gate.models.telemetry import TelemetryConfig
 
 DEFAULT_CONFIG_PATH = ".github/plan-budget-gate.yml"

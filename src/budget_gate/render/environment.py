@@ -22,10 +22,10 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from budget_gate.load.resources import templates_dir
 from budget_gate.render import MARKER, numbers
 from budget_gate.render import escape as esc
 from budget_gate.render.links import safe_url
-from budget_gate.resources import templates_dir
 
 MAIN_TEMPLATE = "report.md.j2"
 SHIPPED_PREFIX = "shipped"

@@ -79,9 +79,9 @@ from typing import Any
 
 import orjson
 
-from budget_gate.findings import Finding
+from budget_gate.judge.report import Report, RunCounts, SliceResult, Variance, utc_stamp
+from budget_gate.models.findings import Finding
 from budget_gate.render.phases import to_json as phase_budget_json
-from budget_gate.report import Report, RunCounts, SliceResult, Variance, utc_stamp
 
 
 def _ratio(value: float | None) -> float | None:

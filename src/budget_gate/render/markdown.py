@@ -17,6 +17,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from budget_gate.judge.report import Report
 from budget_gate.render import MARKER
 from budget_gate.render.environment import make_environment, render_template
 from budget_gate.render.escape import md_code
@@ -24,7 +25,6 @@ from budget_gate.render.links import LinkContext
 from budget_gate.render.phases import table_rows
 from budget_gate.render.prepare import Prepared, prepare
 from budget_gate.render.view import Detail, build_view, headline
-from budget_gate.report import Report
 
 __all__ = ["MARKER", "LinkContext", "render_markdown"]
 

@@ -9,7 +9,7 @@ import math
 
 from markupsafe import Markup
 
-from budget_gate.costs import format_usd
+from budget_gate.cost.usd import format_usd
 from budget_gate.render.escape import trusted
 
 MISSING = "—"

@@ -13,11 +13,11 @@ from typing import Any
 
 from markupsafe import Markup
 
-from budget_gate.budgets import BudgetStatus, SliceBudget, StopLoss
+from budget_gate.judge.budgets import BudgetStatus, SliceBudget, StopLoss
+from budget_gate.judge.report import SliceResult
 from budget_gate.render.escape import plain
 from budget_gate.render.links import LinkContext
 from budget_gate.render.numbers import count, plural, seconds, utilisation
-from budget_gate.report import SliceResult
 
 _STOP_RANK = {StopLoss.TRIGGERED: 0, StopLoss.ALLOWED: 1, StopLoss.NONE: 2}
 _STATUS_RANK = {BudgetStatus.EXCEEDED: 0, BudgetStatus.WARNING: 1, BudgetStatus.WITHIN: 2}

@@ -10,10 +10,10 @@ import posixpath
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from budget_gate.findings import Finding, FindingCode, Severity
+from budget_gate.judge.report import BreachLevel, Report, SliceResult
 from budget_gate.models.common import SliceRef
+from budget_gate.models.findings import Finding, FindingCode, Severity
 from budget_gate.render.phases import with_phase_data
-from budget_gate.report import BreachLevel, Report, SliceResult
 
 BREACH_RANK = {BreachLevel.NONE: 0, BreachLevel.WARNING: 1, BreachLevel.BREACH: 2}
 

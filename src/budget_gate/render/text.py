@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from budget_gate.judge.report import Report
 from budget_gate.render.escape import plain
 from budget_gate.render.numbers import at_least, count, signed_percent, usd_text
 from budget_gate.render.phases import text_lines as phase_text_lines
 from budget_gate.render.prepare import prepare
 from budget_gate.render.view import Detail, FindingItem, ReportView, SliceRow, build_view
-from budget_gate.report import Report
 
 _HEADERS = ("SLICE", "STATUS", "ESTIMATE tok / req", "ACTUAL tok / req", "VARIANCE tok / req")
 _HEADERS_COST = ("COST est / actual / variance",)

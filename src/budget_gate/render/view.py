@@ -13,16 +13,16 @@ from datetime import UTC
 
 from markupsafe import Markup
 
-from budget_gate.findings import Finding, FindingCode, Severity
+from budget_gate.judge.report import Report, RunCounts, SliceResult, Variance, Verdict, utc_stamp
 from budget_gate.models.common import SliceRef
 from budget_gate.models.config import Mode
+from budget_gate.models.findings import Finding, FindingCode, Severity
 from budget_gate.render.escape import md_code, shorten, trusted
 from budget_gate.render.links import LinkContext
 from budget_gate.render.numbers import plural
 from budget_gate.render.phases import PhaseTable, phase_table
 from budget_gate.render.prepare import Prepared, StubSpec, allot
-from budget_gate.report import Report, RunCounts, SliceResult, Variance, Verdict, utc_stamp
-from budget_gate.stubs import estimates_stub, usage_report_stub
+from budget_gate.render.stubs import estimates_stub, usage_report_stub
 
 SEVERITY_ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.NOTICE: "ℹ️"}
 MAX_DRIVERS = 3

@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from budget_gate.budgets import BudgetStatus, PhaseUtilisation, utilisation
-from budget_gate.findings import FindingCode
-from budget_gate.report import BreachLevel, Report, SliceResult
+from budget_gate.judge.budgets import BudgetStatus, PhaseUtilisation, utilisation
+from budget_gate.judge.report import BreachLevel, Report, SliceResult
+from budget_gate.models.findings import FindingCode
 
 MS_PER_SECOND = 1000
 INVOKE_AGENT = "invoke_agent"

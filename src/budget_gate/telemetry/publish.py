@@ -11,8 +11,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from budget_gate.judge.report import Report
 from budget_gate.models.telemetry import TelemetryConfig
-from budget_gate.report import Report
 from budget_gate.telemetry.metrics import metric_points
 
 INSTALL_HINT = "install it with: pip install 'plan-budget-gate[otel]'"

@@ -5,21 +5,19 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from budget_gate.commands import otel_option
 from budget_gate.commands.output import emit
-from budget_gate.judge.report import Verdict
 from budget_gate.models.config import Mode
-from budget_gate.render.json_report import render_json
-from budget_gate.render.markdown import render_markdown
-from budget_gate.render.text import render_text
-from budget_gate.workspace.check import CheckOutcome, CheckRequest, run_check
+
+if TYPE_CHECKING:
+    from budget_gate.workspace.check import CheckOutcome
 
 EXIT_PASS, EXIT_FAIL = 0, 1
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    check = commands.add_parser("check", help="judge the slices a change touches (the gate)")
+def add_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
     check.add_argument("--base", help="base ref; without it every slice is audited")
     check.add_argument("--head", help="head ref (default: the working tree)")
@@ -37,6 +35,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from budget_gate.judge.report import Verdict
+    from budget_gate.workspace.check import CheckRequest, run_check
+
     request = CheckRequest(
         repo=args.repo,
         base=args.base,
@@ -53,12 +54,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def render(outcome: CheckOutcome, output_format: str) -> str:
+    """The report in one format; each renderer is imported only when used (Jinja is slow to
+    import and only markdown needs it)."""
     if output_format == "json":
+        from budget_gate.render.json_report import render_json
+
         return render_json(outcome.report)
     if output_format == "markdown":
+        from budget_gate.render.markdown import render_markdown
+
         return render_markdown(
             outcome.report,
             template_dir=outcome.template_dir,
             max_chars=outcome.config.limits.max_comment_chars,
         )
+    from budget_gate.render.text import render_text
+
     return render_text(outcome.report)

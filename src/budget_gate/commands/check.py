@@ -30,6 +30,15 @@ def add_arguments(check: argparse.ArgumentParser) -> None:
         "--label", action="append", default=[], help="a PR label (repeatable; waiver label waives)"
     )
     check.add_argument("--mode", choices=[mode.value for mode in Mode], help="override config mode")
+    check.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="where to keep the plan cache between pull request checks (default: "
+        ".git/budget-gate; keep it in CI with actions/cache)",
+    )
+    check.add_argument(
+        "--no-cache", action="store_true", help="parse every plan in full, without the plan cache"
+    )
     otel_option.add_argument(check)
     check.set_defaults(run=run)
 
@@ -45,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         config_path=args.config,
         labels=frozenset(args.label),
         mode=Mode(args.mode) if args.mode else None,
+        plan_cache=not args.no_cache,
+        cache_dir=args.cache_dir,
     )
     outcome = run_check(request, now=datetime.now(UTC))
     emit(render(outcome, args.format), args.output)

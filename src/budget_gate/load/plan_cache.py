@@ -253,6 +253,9 @@ def _write_atomically(target: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        # Readable by all: the Action's container writes as root, actions/cache reads as the
+        # runner's user. The contents are parse results of files everyone can read.
+        Path(temporary).chmod(0o644)
         Path(temporary).replace(target)
     except OSError:
         Path(temporary).unlink(missing_ok=True)

@@ -1,36 +1,48 @@
 """`budget-gate`: argument parsing, dispatch and exit codes (0 pass, 1 fail, 2 could not judge).
 
-Each subcommand lives in `budget_gate.commands.<name>`; adding one is a module plus a line in
-`COMMANDS`.
+Each subcommand lives in `budget_gate.commands.<module>` with `add_arguments(parser)` and
+`run(args)`; adding one is that module plus one line in `COMMANDS`. Only the module of the
+command being run is imported (`--version` and `--help` import none), so every command starts
+in the time its own imports take, not the sum of all of them (issue 16).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from budget_gate import __version__
-from budget_gate.commands import (
-    action,
-    check,
-    estimate,
-    history,
-    import_usage,
-    init,
-    publish,
-    release,
-    schema,
-)
 from budget_gate.errors import GateError
 from budget_gate.git.runner import GitError
-from budget_gate.render.environment import TemplateProblem
+from budget_gate.render.problems import TemplateProblem
 
 EXIT_CANNOT_JUDGE = 2
 
-COMMANDS = (check, schema, init, release, action, publish, estimate, import_usage, history)
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module in budget_gate.commands, its line in `budget-gate --help`)
+    "check": ("check", "judge the slices a change touches (the gate)"),
+    "schema": ("schema", "print or write the JSON Schemas of every file"),
+    "init": ("init", "write a config and an example plan (never overwrites)"),
+    "release": ("release", "judge every slice of a release range and write the variance summary"),
+    "action": ("action", "run as the GitHub Action (reads GITHUB_* and INPUT_* variables)"),
+    "publish": (
+        "publish",
+        "judge a fork PR named by its bundle in a trusted workflow_run job, and post it",
+    ),
+    "estimate": (
+        "estimate",
+        "write a HEURISTIC (phase budget formula) or HISTORICAL estimate for a slice",
+    ),
+    "import": ("import_usage", "write a usage report from an agent's own usage output"),
+    "history": (
+        "history",
+        "estimate accuracy over the repository, with suggested budget multipliers",
+    ),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,20 +52,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_CANNOT_JUDGE, f"budget-gate: error: {message} (see budget-gate --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser, with the full arguments of the command `argv` names (every command when
+    `argv` is None); the others are listed by name and help line only."""
     parser = _Parser(
         prog="budget-gate",
         description="Gate plan slices on estimates, usage reports and budget variance.",
     )
     parser.add_argument("--version", action="version", version=f"budget-gate {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for command in COMMANDS:
-        command.add_parser(commands)
+    # The top level has no option taking a value, so the first word is the command.
+    chosen = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
+    for name, (module, help_line) in COMMANDS.items():
+        command = commands.add_parser(name, help=help_line)
+        if chosen is None or name == chosen:
+            importlib.import_module(f"budget_gate.commands.{module}").add_arguments(command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(arguments).parse_args(arguments)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from budget_gate.models.artifacts import Sourced
+from budget_gate.models.artifacts import PlanOutline, Sourced
 from budget_gate.models.common import SliceRef
 from budget_gate.models.config import GateConfig
 from budget_gate.models.plan import Plan
@@ -40,7 +40,7 @@ def test_the_first_plan_with_an_id_owns_its_slices_but_every_slice_is_known() ->
     assert table.slices_by_ref.get(SliceRef("A", "S2")) is None
     assert SliceRef("B", "S1") in table.slices_by_ref
     assert [ref for ref, _ in table.slices_by_ref.items()] == list(table.slices_by_ref)
-    assert table.plans_by_id["A"] == [first, duplicate]
+    assert table.plans_by_id["A"] == [PlanOutline.of(first), PlanOutline.of(duplicate)]
 
 
 def test_the_table_is_reused_for_the_same_plans_only() -> None:

@@ -12,10 +12,7 @@ import sys
 from datetime import UTC, datetime
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    action = commands.add_parser(
-        "action", help="run as the GitHub Action (reads GITHUB_* and INPUT_* variables)"
-    )
+def add_arguments(action: argparse.ArgumentParser) -> None:
     action.set_defaults(run=run)
 
 

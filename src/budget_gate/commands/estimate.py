@@ -43,13 +43,11 @@ ESTIMATES_KEY = "estimates"
 METHODS = {"heuristic": EstimationMethod.HEURISTIC, "historical": EstimationMethod.HISTORICAL}
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    estimate = commands.add_parser(
-        "estimate",
-        help="write a HEURISTIC (phase budget formula) or HISTORICAL estimate for a slice",
-        description="Write an estimation record where the config says estimates live, keeping "
+def add_arguments(estimate: argparse.ArgumentParser) -> None:
+    estimate.description = (
+        "Write an estimation record where the config says estimates live, keeping "
         "every other record and comment of the file. Refuses to replace an estimate without "
-        "--force.",
+        "--force."
     )
     estimate.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
     estimate.add_argument("--config", help="config file in the repository")

@@ -24,13 +24,11 @@ from budget_gate.scope.index import RecordIndex
 from budget_gate.workspace.check import read_config
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    history = commands.add_parser(
-        "history",
-        help="estimate accuracy over the repository, with suggested budget multipliers",
-        description="Bias, typical error and hit rate of actual / estimate per slice, grouped "
+def add_arguments(history: argparse.ArgumentParser) -> None:
+    history.description = (
+        "Bias, typical error and hit rate of actual / estimate per slice, grouped "
         "by estimation method, agent, environment, phase and model, with complexity and "
-        "importance multipliers fitted from the HEURISTIC estimates.",
+        "importance multipliers fitted from the HEURISTIC estimates."
     )
     history.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
     history.add_argument("--config", help="config file in the repository")

@@ -47,13 +47,9 @@ Write a usage report (one file per run) from what an agent already printed:
 Costs are computed per request from the genai-prices data installed with budget-gate."""
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "import",
-        help="write a usage report from an agent's own usage output",
-        description=_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = _DESCRIPTION
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("format", choices=list(FORMATS), metavar="FORMAT", help=", ".join(FORMATS))
     parser.add_argument("file", metavar="FILE", help="the agent's output file (- for stdin)")
     parser.add_argument("--plan", required=True, dest="plan_id", help="plan_id of the slice")

@@ -8,8 +8,7 @@ from pathlib import Path
 from budget_gate.commands.scaffold import write_init
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    init = commands.add_parser("init", help="write a config and an example plan (never overwrites)")
+def add_arguments(init: argparse.ArgumentParser) -> None:
     init.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
     init.set_defaults(run=run)
 

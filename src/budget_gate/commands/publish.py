@@ -14,11 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "publish",
-        help="judge a fork PR named by its bundle in a trusted workflow_run job, and post it",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bundle", type=Path, required=True, help="the directory the pull_request run uploaded"
     )

@@ -17,13 +17,11 @@ from budget_gate.release.summary_files import SummaryFiles, configured_path, wri
 from budget_gate.render.summary_markdown import render_summary_markdown
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    release = commands.add_parser(
-        "release",
-        help="judge every slice of a release range and write the variance summary",
-        description="Judge the commits since the previous release tag (or --from) up to --to "
+def add_arguments(release: argparse.ArgumentParser) -> None:
+    release.description = (
+        "Judge the commits since the previous release tag (or --from) up to --to "
         "like `check` does, requiring an estimate and a usage report of every in-progress or "
-        "done slice in the range, and write the resource variance summary (YAML and markdown).",
+        "done slice in the range, and write the resource variance summary (YAML and markdown)."
     )
     release.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
     release.add_argument(

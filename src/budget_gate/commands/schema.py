@@ -10,8 +10,7 @@ from budget_gate.commands.output import emit
 from budget_gate.models.schema import all_schemas
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    schema = commands.add_parser("schema", help="print or write the JSON Schemas of every file")
+def add_arguments(schema: argparse.ArgumentParser) -> None:
     schema.add_argument("--output", type=Path, help="directory to write one schema file each into")
     schema.set_defaults(run=run)
 

@@ -24,11 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import genai_prices
-from genai_prices import Usage, calc_price
-from genai_prices.types import ModelInfo, ModelPrice, PriceCalculation, TieredPrices
+if TYPE_CHECKING:  # imported when a price is first computed: its data takes long to load
+    from genai_prices import Usage
+    from genai_prices.types import ModelInfo, ModelPrice, PriceCalculation
 
 MICRO_DOLLARS = Decimal("0.000001")
 _EXACT = Decimal("1e-12")
@@ -112,7 +112,10 @@ class GenaiPrices:
 
     @property
     def version(self) -> str:
-        return f"genai-prices {genai_prices.__version__}"
+        """The installed data's name, read without importing it (as genai-prices does)."""
+        from importlib.metadata import version
+
+        return f"genai-prices {version('genai-prices')}"
 
     def price(self, query: PriceQuery) -> Decimal | None:
         """The USD price, or None when the data has no such model or provider."""
@@ -127,6 +130,8 @@ class GenaiPrices:
             rates = self._tiered_rates(model.get_prices(query.at)).of(tokens.prompt, parts)
             if rates is not None:
                 return _exact(rates.total(tokens, billed=_billed(query)))
+        from genai_prices import Usage
+
         try:
             each = self._library_price(query, RequestShare.of(tokens, parts).usage())
             # The split into one-token requests must not multiply a charge per request.
@@ -143,6 +148,8 @@ class GenaiPrices:
     def _model(self, model: str, provider: str | None, at: datetime) -> ModelInfo | None:
         key = (model, provider)
         if key not in self._models:
+            from genai_prices import Usage
+
             try:
                 found = _calculation(model, provider, at, Usage(input_tokens=1))
             except (LookupError, ValueError):  # unknown, or data genai-prices itself refuses
@@ -184,6 +191,8 @@ class _TieredRates:
 
 def _calculation(model: str, provider: str | None, at: datetime, usage: Usage) -> PriceCalculation:
     """genai-prices' own calculation: the model found by its matching rules, priced as of `at`."""
+    from genai_prices import calc_price
+
     return calc_price(usage, model, provider_id=provider_id(provider), genai_request_timestamp=at)
 
 
@@ -219,6 +228,8 @@ class RequestShare:
         )
 
     def usage(self) -> Usage:
+        from genai_prices import Usage
+
         return Usage(
             input_tokens=self.prompt or None,
             output_tokens=self.completion or None,
@@ -246,6 +257,8 @@ class _Rates:
     def measure(cls, model_price: ModelPrice, starts: tuple[int, ...], band: int) -> _Rates | None:
         """Ask genai-prices for the price of a few requests inside the band and take the
         differences; None when the band is too narrow to hold the two prompts this needs."""
+        from genai_prices import Usage
+
         low = starts[band - 1] + 1 if band else 1  # a prompt just past the band's threshold
         if band < len(starts) and low + 1 > starts[band]:
             return None
@@ -286,6 +299,8 @@ class _Rates:
 
 def _tier_starts(model_price: ModelPrice) -> tuple[int, ...]:
     """The prompt sizes past which a request pays another tier's rates, in order."""
+    from genai_prices.types import TieredPrices
+
     return tuple(
         sorted(
             {

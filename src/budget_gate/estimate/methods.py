@@ -69,9 +69,9 @@ def find_slice(index: RecordIndex, *, plan_id: str, slice_id: str | None) -> Sli
         guess = did_you_mean(plan_id, index.plans_by_id)
         hint = f"; did you mean {guess}?" if guess else "; check --plan against the plan files"
         raise EstimateError(f"no plan has plan_id {plan_id}{hint}")
-    known = [item.slice_id for item in plan.record.effective_slices()]
+    known = plan.slice_ids
     if slice_id is None:
-        if plan.record.slices:
+        if plan.sliced:
             raise EstimateError(
                 f"plan {plan_id} has slices ({listing(known)}); choose one with --slice"
             )

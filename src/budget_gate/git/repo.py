@@ -67,6 +67,10 @@ class GitRepo:
     def is_shallow(self) -> bool:
         return self._text(["rev-parse", "--is-shallow-repository"]) == "true"
 
+    def git_dir(self) -> Path:
+        """The repository's own directory (`.git`), where the gate keeps its plan cache."""
+        return Path(self._text(["rev-parse", "--absolute-git-dir"]))
+
     def top_level(self) -> Path:
         """The top-level directory of the working tree that contains `root`."""
         return Path(self._text(["rev-parse", "--show-toplevel"])).resolve()

@@ -72,6 +72,14 @@ class GitTreeSource:
             self._known.update((path, found.get(path)) for path in missing)
         return {path: self._known.get(path) for path in paths}
 
+    def blob_ids(self, paths: Sequence[str]) -> Mapping[str, str]:
+        """The blob id of each path that is a regular file (known from the walk that found it:
+        no blob is read). The plan cache is keyed by them."""
+        entries = self._entries(list(dict.fromkeys(paths)))
+        return {
+            path: entry.object_id for path, entry in entries.items() if entry and entry.is_regular
+        }
+
     def read_many(self, paths: Sequence[str], *, max_bytes: int) -> Mapping[str, ReadResult]:
         unique = list(dict.fromkeys(paths))
         entries = self._entries(unique)

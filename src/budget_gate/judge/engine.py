@@ -46,6 +46,7 @@ def judge(
         config=config,
         base_estimates=artifacts.base_estimates,
         base_reports=artifacts.base_reports,
+        outlines=artifacts.outlines,
     )
     ctx = RuleContext.build(scope=scope, artifacts=artifacts, config=config, prices=prices)
     waived = config.waiver.label in set(labels)

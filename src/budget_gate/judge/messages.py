@@ -137,9 +137,9 @@ def unknown_ref(index: RecordIndex, ref: SliceRef) -> UnknownRef | None:
         guess = did_you_mean(ref.plan_id, index.plans_by_id)
         hint = f"Did you mean {guess}?" if guess else ""
         return UnknownRef(plan_missing=True, reason=f"no plan has plan_id {ref.plan_id}", hint=hint)
-    if index.slice(ref) is not None:
+    if index.knows(ref):
         return None
-    known = [item.slice_id for item in plan.record.effective_slices()]
+    known = plan.slice_ids
     guess = did_you_mean(ref.slice_id, known)
     hint = f"Did you mean {guess}?" if guess else f"Its slices are {listing(known)}."
     return UnknownRef(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from budget_gate.cost.pricing import PriceBook
 from budget_gate.judge.messages import (
@@ -22,7 +23,7 @@ from budget_gate.judge.messages import (
 from budget_gate.judge.report import BreachLevel
 from budget_gate.judge.unpriced import unpriced_findings
 from budget_gate.judge.variance import SliceVariance, assess_slices
-from budget_gate.models.artifacts import Artifacts, RecordT, Sourced
+from budget_gate.models.artifacts import Artifacts, Sourced
 from budget_gate.models.common import PlanStatus, SliceRef
 from budget_gate.models.config import GateConfig
 from budget_gate.models.estimate import EstimationRecord
@@ -233,7 +234,7 @@ def duplicate_record(ctx: RuleContext) -> Iterator[Finding]:
             f"Usage reports share run_id {run_id}",
             reports,
             field="run_id",
-            ref=lambda report: report.ref,
+            ref=lambda report: report.record.ref,
             fix=f"remove one of the two reports, or give this run its own run_id "
             f"(only the report at {reports[0].path} is counted)",
         )
@@ -242,7 +243,7 @@ def duplicate_record(ctx: RuleContext) -> Iterator[Finding]:
             f"{ref} has more than one estimation record",
             estimates,
             field="slice_id",
-            ref=lambda estimate: estimate.ref,
+            ref=lambda estimate: estimate.record.ref,
             fix=f"keep one estimate for {ref} (the one at {estimates[0].path} is used)",
         )
     for plan_id, plans in ctx.index.plans_by_id.items():
@@ -330,18 +331,30 @@ def _variance_findings(ctx: RuleContext, *, level: BreachLevel) -> Iterator[Find
         )
 
 
+class _Located(Protocol):
+    """A record (or a plan's outline) that knows its file and the line of each field."""
+
+    @property
+    def path(self) -> str: ...
+
+    def line_of(self, field_name: str) -> int: ...
+
+
+LocatedT = TypeVar("LocatedT", bound=_Located)
+
+
 def _duplicates(
     what: str,
-    group: Sequence[Sourced[RecordT]],
+    group: Sequence[LocatedT],
     *,
     field: str,
-    ref: Callable[[RecordT], SliceRef | None],
+    ref: Callable[[LocatedT], SliceRef | None],
     fix: str,
 ) -> Iterator[Finding]:
     """A finding on each record of `group` after the first, naming the first (the one counted)."""
     first = group[0]
     for later in group[1:]:
-        slice_ref = ref(later.record)
+        slice_ref = ref(later)
         yield Finding.of(
             FindingCode.DUPLICATE_RECORD,
             f"{what}: this one and the one at {first.path}:{first.line_of(field)}.",

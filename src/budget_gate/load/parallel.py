@@ -128,7 +128,7 @@ def _parse(
         path=path,
         fix="make it a regular UTF-8 YAML file inside the repository",
     )
-    return Artifacts(findings=[unreadable], files_read=1)
+    return Artifacts(findings=[unreadable], files_read=0)  # not read: nothing to cache
 
 
 class _Preread:

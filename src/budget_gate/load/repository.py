@@ -11,20 +11,26 @@ audit reads everything.
 Files are found by walking only the directories the globs can reach (`GlobWalk`), and for a pull
 request only those that can hold a file it reads: the usage reports of plans outside the change
 are never even listed.
+
+With a plan cache (`plan_cache.py`) and a source that knows blob ids (a commit), a pull request
+takes each unchanged plan's outline and findings from the cache and reads in full only the plans
+that are new or changed and those owning a slice in scope: the result is the same as reading
+every plan in full (tests/load/test_plan_cache_equivalence.py compares both).
 """
 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from budget_gate.load.bulk import bulk_allocation
 from budget_gate.load.glob_walk import EnterRule, GlobWalk, WalkingSource
 from budget_gate.load.parallel import load_files
+from budget_gate.load.plan_cache import BlobSource, PlanCache
 from budget_gate.load.records import ArtifactKind, load_artifact
 from budget_gate.load.source import FileSource
-from budget_gate.models.artifacts import Artifacts
+from budget_gate.models.artifacts import Artifacts, PlanOutline
 from budget_gate.models.common import SliceRef
 from budget_gate.models.config import GateConfig
 from budget_gate.scope.change import Change, FileStatus, ScopeKind
@@ -79,6 +85,41 @@ class _Reader:
             self.loaded.add(path)
             self.artifacts.extend(loaded)
 
+    def read_plans(self, paths: Sequence[str], cache: PlanCache, blobs: Mapping[str, str]) -> None:
+        """Every plan file: from the cache in outline where it has them, else parsed in full
+        (and added to it). Findings keep the order of reading every file in full."""
+        hits = {path: cache.get(path, blob) for path, blob in blobs.items()}
+        misses = [(path, ArtifactKind.PLAN) for path in paths if hits.get(path) is None]
+        parsed = dict(
+            zip(
+                [path for path, _ in misses],
+                load_files(self._source, misses, limits=self._config.limits),
+                strict=True,
+            )
+        )
+        outlines: list[PlanOutline] = []
+        for path in paths:
+            cached = hits.get(path)
+            if cached is not None:
+                self.artifacts.findings.extend(cached.findings)
+                outlines.extend([] if cached.outline is None else [cached.outline])
+                continue
+            loaded = parsed[path]
+            self.artifacts.extend(loaded)
+            outlines.extend(PlanOutline.of(plan) for plan in loaded.plans)
+            if path in blobs:
+                cache.put(path, blobs[path], loaded)
+        self.loaded.update(paths)
+        self.artifacts.outlines = outlines
+
+    def read_in_full(self, paths: Iterable[str]) -> None:
+        """Plans known only in outline, parsed for their full records (their findings are
+        already in)."""
+        full = {plan.path for plan in self.artifacts.plans}
+        wanted = [(path, ArtifactKind.PLAN) for path in dict.fromkeys(paths) if path not in full]
+        for loaded in load_files(self._source, wanted, limits=self._config.limits):
+            self.artifacts.plans.extend(loaded.plans)
+
     def search(self, needles: Sequence[str], *, among: Sequence[str]) -> list[str]:
         return self._source.paths_containing(needles, among)
 
@@ -93,19 +134,32 @@ def load_artifacts(
     config: GateConfig,
     change: Change,
     base_source: FileSource | None = None,
+    plan_cache: PlanCache | None = None,
 ) -> Artifacts:
     """Read the artifacts this change needs (all of them for an audit).
 
     `base_source` is the pull request's merge base: the artifact files the change modified,
     renamed or deleted are read there too, so an edit to one record of a shared file puts only
     that record's slice in scope, and a deleted record still puts its slice in scope.
+    `plan_cache` serves a pull request's unchanged plans in outline when `source` is a commit
+    (it is saved afterwards); `Artifacts.outlines` then lists every plan.
     """
     with bulk_allocation():
-        return _load(source, config=config, change=change, base_source=base_source)
+        artifacts = _load(
+            source, config=config, change=change, base_source=base_source, plan_cache=plan_cache
+        )
+    if plan_cache is not None:
+        plan_cache.save()
+    return artifacts
 
 
 def _load(
-    source: FileSource, *, config: GateConfig, change: Change, base_source: FileSource | None
+    source: FileSource,
+    *,
+    config: GateConfig,
+    change: Change,
+    base_source: FileSource | None,
+    plan_cache: PlanCache | None,
 ) -> Artifacts:
     reader = _Reader(source, config)
     if change.kind is ScopeKind.AUDIT:
@@ -115,7 +169,10 @@ def _load(
         return reader.artifacts
 
     plans = _find(source, config, config.paths.plans).by_kind[ArtifactKind.PLAN]
-    reader.read([(path, ArtifactKind.PLAN) for path in plans])
+    if plan_cache is not None and isinstance(source, BlobSource):
+        reader.read_plans(plans, plan_cache, source.blob_ids(plans))
+    else:
+        reader.read([(path, ArtifactKind.PLAN) for path in plans])
     if base_source is not None:
         _read_base_records(base_source, change=change, config=config, into=reader.artifacts)
     touched = {item.path for item in change.files if item.status is not FileStatus.DELETED}
@@ -125,7 +182,7 @@ def _load(
     scope = _scope(change, reader, config)
 
     homes = _homes_in_scope(reader.artifacts, scope)
-    all_homes = {posixpath.dirname(item.path) for item in reader.artifacts.plans}
+    all_homes = {posixpath.dirname(path) for _, path in _plan_files(reader.artifacts)}
     layout = _find(source, config, _record_globs(config), enter=_home_rule(homes, all_homes))
     reader.read(
         [
@@ -135,6 +192,8 @@ def _load(
         ]
     )
     _search_for_missing(reader, config, _scope(change, reader, config))
+    if reader.artifacts.outlines is not None:
+        reader.read_in_full(_owners_in_scope(reader.artifacts, _scope(change, reader, config)))
     return reader.artifacts
 
 
@@ -187,6 +246,7 @@ def _scope(change: Change, reader: _Reader, config: GateConfig) -> Scope:
         config=config,
         base_estimates=artifacts.base_estimates,
         base_reports=artifacts.base_reports,
+        outlines=artifacts.outlines,
     )
 
 
@@ -217,11 +277,26 @@ def _read_base_records(
         into.base_reports.extend(loaded.reports)
 
 
+def _plan_files(artifacts: Artifacts) -> list[tuple[str, str]]:
+    """(plan_id, path) of every plan, in load order."""
+    if artifacts.outlines is not None:
+        return [(outline.plan_id, outline.path) for outline in artifacts.outlines]
+    return [(plan.record.plan_id, plan.path) for plan in artifacts.plans]
+
+
 def _homes_in_scope(artifacts: Artifacts, scope: Scope) -> set[str]:
     plan_ids = {ref.plan_id for ref in scope.slices}
     return {
-        posixpath.dirname(item.path) for item in artifacts.plans if item.record.plan_id in plan_ids
+        posixpath.dirname(path) for plan_id, path in _plan_files(artifacts) if plan_id in plan_ids
     }
+
+
+def _owners_in_scope(artifacts: Artifacts, scope: Scope) -> list[str]:
+    """The plan file owning each slice in scope (the first plan with its ID)."""
+    owners: dict[str, str] = {}
+    for plan_id, path in _plan_files(artifacts):
+        owners.setdefault(plan_id, path)
+    return [owners[plan_id] for plan_id in dict.fromkeys(ref.plan_id for ref in scope.slices)]
 
 
 def _home_of(path: str, homes: set[str]) -> str | None:

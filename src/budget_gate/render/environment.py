@@ -26,22 +26,11 @@ from budget_gate.load.resources import templates_dir
 from budget_gate.render import MARKER, numbers
 from budget_gate.render import escape as esc
 from budget_gate.render.links import safe_url
+from budget_gate.render.problems import TemplateProblem as TemplateProblem  # re-exported
 
 MAIN_TEMPLATE = "report.md.j2"
 SHIPPED_PREFIX = "shipped"
 TEMPLATE_SUFFIX = ".j2"
-
-
-class TemplateProblem(Exception):  # noqa: N818 - the CLI and docs call it a problem
-    """A user template that cannot be used; the message is one line and says how to fix it."""
-
-    def __init__(self, *, path: str, line: int | None, problem: str, fix: str) -> None:
-        self.path = path
-        self.line = line
-        self.problem = problem
-        self.fix = fix
-        where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: {problem}; {fix}")
 
 
 def _finalize(value: object) -> object:

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar, overload
 
-from budget_gate.models.artifacts import Artifacts, Sourced
+from budget_gate.models.artifacts import Artifacts, PlanOutline, Sourced
 from budget_gate.models.common import PlanStatus, SliceRef
 from budget_gate.models.estimate import EstimationRecord
 from budget_gate.models.plan import Plan, PlanSlice
@@ -44,73 +44,110 @@ class SliceEntry:
 class PlanTable:
     """The slices the plans declare, built in one pass and shared by scope and the rules.
 
-    With 20,000 slices this pass is a good part of a pull request's cost, and one run needs it
-    several times for the same plans (scope is computed while reading, then when judging), so
-    the last table is kept and reused while the plans are the very same (frozen) records.
+    Built from every plan's outline (`PlanOutline`): a pull request reads most plans only in
+    outline (from the plan cache) and in full only those whose slices it puts in scope; a slice
+    entry is made from its plan in full, when asked for. With 20,000 slices this pass is a good
+    part of a pull request's cost, and one run needs it several times for the same plans (scope
+    is computed while reading, then when judging), so the last table is kept and reused while
+    the plans are the very same (frozen) records.
     """
 
     plans: tuple[Sourced[Plan], ...]
-    plans_by_id: Mapping[str, Sequence[Sourced[Plan]]]
+    """The plans read in full."""
+    outlines: tuple[PlanOutline, ...]
+    """Every plan, in load order."""
+    plans_by_id: Mapping[str, Sequence[PlanOutline]]
     slices_by_ref: Mapping[SliceRef, SliceEntry]
     """The first plan with an ID owns its slices."""
     known: frozenset[SliceRef]
     """Every slice any plan declares (a duplicate plan's too)."""
-    slices: Sequence[tuple[SliceRef, PlanSlice]]
-    """Every slice of every plan, in plan order."""
+    slices: Sequence[tuple[SliceRef, Sequence[str]]]
+    """Every slice of every plan with its `paths` globs, in plan order."""
+    from_plans: bool
+    """Whether the outlines were made from `plans` (every plan was read in full)."""
 
     @classmethod
-    def of(cls, plans: Sequence[Sourced[Plan]]) -> PlanTable:
+    def of(
+        cls, plans: Sequence[Sourced[Plan]], outlines: Sequence[PlanOutline] | None = None
+    ) -> PlanTable:
+        """The table of `outlines`, or of `plans` when every plan was read in full (None)."""
         last = _last_table[0] if _last_table else None
-        if last is not None and last._is_for(plans):
+        if last is not None and last._is_for(plans, outlines):
             return last
-        table = cls._build(plans)
+        table = cls._build(plans, outlines)
         _last_table[:] = [table]
         return table
 
     @classmethod
-    def _build(cls, plans: Sequence[Sourced[Plan]]) -> PlanTable:
-        plans_by_id: dict[str, list[Sourced[Plan]]] = {}
-        owned: dict[SliceRef, tuple[Sourced[Plan], PlanSlice]] = {}
-        slices: list[tuple[SliceRef, PlanSlice]] = []
-        for plan in plans:
-            record = plan.record
-            same_id = plans_by_id.setdefault(record.plan_id, [])
-            same_id.append(plan)
-            for item in record.effective_slices():
-                ref = record.ref(item)
-                slices.append((ref, item))
+    def _build(
+        cls, plans: Sequence[Sourced[Plan]], outlines: Sequence[PlanOutline] | None
+    ) -> PlanTable:
+        from_plans = outlines is None
+        if outlines is None:
+            outlines = [PlanOutline.of(plan) for plan in plans]
+        plans_by_id: dict[str, list[PlanOutline]] = {}
+        owned: dict[SliceRef, tuple[str, int]] = {}
+        slices: list[tuple[SliceRef, Sequence[str]]] = []
+        for outline in outlines:
+            plan_id = outline.plan_id
+            same_id = plans_by_id.setdefault(plan_id, [])
+            same_id.append(outline)
+            for position, (slice_id, paths) in enumerate(outline.slices):
+                ref = SliceRef(plan_id, slice_id)
+                slices.append((ref, paths))
                 if len(same_id) == 1:
-                    owned[ref] = (plan, item)
+                    owned[ref] = (outline.path, position)
         return cls(
             plans=tuple(plans),
+            outlines=tuple(outlines),
             plans_by_id=plans_by_id,
-            slices_by_ref=_SliceEntries(owned),
+            slices_by_ref=_SliceEntries(owned, {plan.path: plan for plan in plans}),
             known=frozenset(ref for ref, _ in slices),
             slices=slices,
+            from_plans=from_plans,
         )
 
-    def _is_for(self, plans: Sequence[Sourced[Plan]]) -> bool:
-        return len(plans) == len(self.plans) and all(map(operator.is_, plans, self.plans))
+    def _is_for(
+        self, plans: Sequence[Sourced[Plan]], outlines: Sequence[PlanOutline] | None
+    ) -> bool:
+        if not _same(plans, self.plans):
+            return False
+        if outlines is None:  # outlined from its plans, which are the same
+            return self.from_plans
+        return not self.from_plans and _same(outlines, self.outlines)
 
 
 _last_table: list[PlanTable] = []
+
+
+def _same(items: Sequence[object], kept: Sequence[object]) -> bool:
+    return len(items) == len(kept) and all(map(operator.is_, items, kept))
+
+
 _T = TypeVar("_T")
 
 
 class _SliceEntries(Mapping[SliceRef, SliceEntry]):
     """Slices by ref, each `SliceEntry` made when first asked for: a pull request looks up a
-    handful of its 20,000 slices."""
+    handful of its 20,000 slices, and has only their plans in full."""
 
-    __slots__ = ("_entries", "_owners")
+    __slots__ = ("_entries", "_owners", "_plans")
 
-    def __init__(self, owners: dict[SliceRef, tuple[Sourced[Plan], PlanSlice]]) -> None:
+    def __init__(
+        self, owners: dict[SliceRef, tuple[str, int]], plans: Mapping[str, Sourced[Plan]]
+    ) -> None:
         self._owners = owners
+        self._plans = plans
         self._entries: dict[SliceRef, SliceEntry] = {}
 
     def __getitem__(self, ref: SliceRef) -> SliceEntry:
         entry = self._entries.get(ref)
         if entry is None:
-            plan, item = self._owners[ref]
+            path, position = self._owners[ref]
+            plan = self._plans.get(path)
+            if plan is None:  # the loader reads in full every plan of a slice in scope
+                raise LookupError(f"{ref} is declared in {path}, which was read only in outline")
+            item = plan.record.effective_slices()[position]
             entry = self._entries[ref] = SliceEntry(plan=plan, slice_=item)
         return entry
 
@@ -137,7 +174,7 @@ class RecordIndex:
     plans: Sequence[Sourced[Plan]]
     estimates: Sequence[Sourced[EstimationRecord]]
     reports: Sequence[Sourced[UsageReport]]
-    plans_by_id: Mapping[str, Sequence[Sourced[Plan]]]
+    plans_by_id: Mapping[str, Sequence[PlanOutline]]
     slices_by_ref: Mapping[SliceRef, SliceEntry]
     estimates_by_ref: Mapping[SliceRef, Sequence[Sourced[EstimationRecord]]]
     reports_by_ref: Mapping[SliceRef, Sequence[Sourced[UsageReport]]]
@@ -152,7 +189,7 @@ class RecordIndex:
     @classmethod
     def build(cls, artifacts: Artifacts) -> RecordIndex:
         """One pass over each record list. The first plan with an ID owns its slices."""
-        table = PlanTable.of(artifacts.plans)
+        table = PlanTable.of(artifacts.plans, artifacts.outlines)
 
         estimates_by_ref: dict[SliceRef, list[Sourced[EstimationRecord]]] = {}
         for estimate in artifacts.estimates:
@@ -180,13 +217,18 @@ class RecordIndex:
             commits_by_prefix=commits_by_prefix,
         )
 
-    def plan(self, plan_id: str) -> Sourced[Plan] | None:
-        """The first plan loaded with this ID (later ones are duplicates)."""
+    def plan(self, plan_id: str) -> PlanOutline | None:
+        """The first plan loaded with this ID (later ones are duplicates), in outline."""
         found = self.plans_by_id.get(plan_id)
         return found[0] if found else None
 
     def slice(self, ref: SliceRef) -> SliceEntry | None:
+        """The slice with its plan in full: only for a slice in scope (or any, in an audit)."""
         return self.slices_by_ref.get(ref)
+
+    def knows(self, ref: SliceRef) -> bool:
+        """Whether a plan owns this slice (for any slice, in scope or not)."""
+        return ref in self.slices_by_ref
 
     def estimates_for(self, ref: SliceRef) -> Sequence[Sourced[EstimationRecord]]:
         return self.estimates_by_ref.get(ref, ())

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
-from budget_gate.models.artifacts import Sourced
+from budget_gate.models.artifacts import PlanOutline, Sourced
 from budget_gate.models.common import ID_PATTERN, SliceRef
 from budget_gate.models.config import GateConfig
 from budget_gate.models.estimate import EstimationRecord
@@ -84,15 +84,17 @@ def find_scope(
     config: GateConfig,
     base_estimates: Sequence[Sourced[EstimationRecord]] | None = None,
     base_reports: Sequence[Sourced[UsageReport]] | None = None,
+    outlines: Sequence[PlanOutline] | None = None,
 ) -> Scope:
     """The slices `change` puts in scope, with why, plus its agent runs and agent commits.
 
     `base_estimates` / `base_reports`, when given, are the records of the changed artifact files
     as they were at the merge base. Then only records that were added, changed or removed put
     their slice in scope, not every record of a shared file the change touched. Records and
-    trailers naming no known slice put nothing in scope; the rules report them.
+    trailers naming no known slice put nothing in scope; the rules report them. `outlines` are
+    every plan when `plans` holds only some in full (`Artifacts.outlines`).
     """
-    table = PlanTable.of(plans)
+    table = PlanTable.of(plans, outlines)
     known = table.known
     reasons: dict[SliceRef, set[ScopeReason]] = defaultdict(set)
 
@@ -104,10 +106,10 @@ def find_scope(
     if change.kind is ScopeKind.AUDIT:
         add(known, ScopeReason.AUDIT)
     written = frozenset(item.path for item in change.files if item.status is not FileStatus.DELETED)
-    for plan in plans:
-        if plan.path in written:
+    for outline in table.outlines:
+        if outline.path in written:
             add(
-                (plan.record.ref(item) for item in plan.record.effective_slices()),
+                (SliceRef(outline.plan_id, slice_id) for slice_id, _ in outline.slices),
                 ScopeReason.PLAN_CHANGED,
             )
     add(
@@ -196,8 +198,8 @@ def _globs_by_prefix(table: PlanTable) -> GlobsByPrefix:
     if _last_globs and _last_globs[0][0] is table:
         return _last_globs[0][1]
     by_prefix: dict[str, list[tuple[SliceRef, str]]] = defaultdict(list)
-    for ref, item in table.slices:
-        for glob in item.paths:
+    for ref, paths in table.slices:
+        for glob in paths:
             try:
                 by_prefix[_literal_prefix(glob)].append((ref, glob))
             except GlobError:

@@ -21,6 +21,7 @@ from budget_gate.judge.engine import judge
 from budget_gate.judge.report import Report
 from budget_gate.load.bulk import bulk_allocation
 from budget_gate.load.phase_budgets import effective_phase_budgets
+from budget_gate.load.plan_cache import PlanCache
 from budget_gate.load.records import load_config
 from budget_gate.load.repository import load_artifacts
 from budget_gate.load.source import FileSource
@@ -29,6 +30,8 @@ from budget_gate.models.config import DEFAULT_CONFIG_PATH, GateConfig, Mode
 from budget_gate.models.findings import Finding, Severity
 from budget_gate.scope.change import Change, ScopeKind
 
+CACHE_DIRECTORY = "budget-gate"
+"""The plan cache's directory inside the git directory (`.git/budget-gate`) by default."""
 AUDIT_NOTE = (
     "Audit scope: no base was given (or no git history), so every slice in the repository was "
     "checked. Pass --base to check only what a change touches."
@@ -49,6 +52,10 @@ class CheckRequest:
     change: Change | None = None
     """A change already listed elsewhere (the GitHub API, when the clone lacks the history);
     artifacts are then read from `head` when the clone has it, else from the working tree."""
+    plan_cache: bool = True
+    """Keep plans' outlines between pull request checks (`load/plan_cache.py`)."""
+    cache_dir: Path | None = None
+    """Where the plan cache lives; None: `budget-gate/` in the repository's git directory."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +174,7 @@ def run_check(request: CheckRequest, *, now: datetime) -> CheckOutcome:
         config=workspace.config,
         change=workspace.change,
         base_source=workspace.base_source,
+        plan_cache=_plan_cache(request, workspace),
     )
     artifacts.findings.extend(workspace.config_findings)
     with bulk_allocation():
@@ -190,6 +198,18 @@ def run_check(request: CheckRequest, *, now: datetime) -> CheckOutcome:
             )
         ),
     )
+
+
+def _plan_cache(request: CheckRequest, workspace: Workspace) -> PlanCache | None:
+    """The plan cache for a pull request read from a commit (blob ids come free with it); a
+    working tree would have to be read in full to know its blob ids, so it goes without."""
+    source = workspace.source
+    if not request.plan_cache or workspace.change.kind is not ScopeKind.PULL_REQUEST:
+        return None
+    if not isinstance(source, GitTreeSource):
+        return None
+    directory = request.cache_dir or source.repo.git_dir() / CACHE_DIRECTORY
+    return PlanCache.open(directory, config=workspace.config)
 
 
 def template_directory(repo: Path, config: GateConfig) -> Path | None:

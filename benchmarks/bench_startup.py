@@ -1,0 +1,64 @@
+"""Start-up of the CLI against a bare interpreter, and the peak memory of a command (issue 16).
+
+Targets: `budget-gate --version` and `--help` in <= 6x `python3 -c pass`; `budget-gate check
+--format json` on examples/demo in <= 12x. Commands run as subprocesses through the installed
+console script, in alternation, judged on their best run (medians printed too): ratios of the
+same machine's figures, so a busy machine moves both sides.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+VERSION_HELP_LIMIT = 6.0
+DEMO_CHECK_LIMIT = 12.0
+DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo"
+
+
+def console_script() -> str:
+    """`budget-gate` as installed beside this interpreter (what users and hooks run)."""
+    script = Path(sys.executable).parent / "budget-gate"
+    return str(script) if script.exists() else "budget-gate"
+
+
+def run_measured(command: Sequence[str]) -> tuple[float, float, int]:
+    """Run a command: wall-clock seconds, CPU seconds (user + system) and peak RSS in MB of the
+    largest process (itself or a waited-for worker), from wait4."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):
+            errors.seek(0)
+            message = errors.read().decode(errors="replace")
+            raise SystemExit(f"{' '.join(command)} failed ({code}): {message}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
+
+
+def startup_commands() -> dict[str, list[str]]:
+    script = console_script()
+    return {
+        "python3 -c pass": [sys.executable, "-c", "pass"],
+        "budget-gate --version": [script, "--version"],
+        "budget-gate --help": [script, "--help"],
+        "check --format json (demo)": [script, "check", "--repo", str(DEMO), "--format", "json"],
+    }
+
+
+def startup_ratios(timings: dict[str, object]) -> list[tuple[str, float, float]]:
+    """(name, best / best of `python3 -c pass`, target) of each command with a target."""
+    floor = timings["python3 -c pass"].best  # type: ignore[attr-defined]
+    limits = {
+        "budget-gate --version": VERSION_HELP_LIMIT,
+        "budget-gate --help": VERSION_HELP_LIMIT,
+        "check --format json (demo)": DEMO_CHECK_LIMIT,
+    }
+    return [(name, timings[name].best / floor, limit) for name, limit in limits.items()]  # type: ignore[attr-defined]

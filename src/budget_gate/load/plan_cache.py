@@ -1,0 +1,262 @@
+"""The plan cache: what each plan file gave a full parse, kept between runs by git blob id.
+
+A pull request needs every plan in outline (which slices own its changed paths, which IDs
+exist) and every plan's findings (a broken plan anywhere fails the gate), but the full plan
+only of the slices it puts in scope. Parsing and validating 4,000 plans for that is most of a
+PR's cost, so the outline and findings of each plan file are kept here, keyed by the file's path
+and git blob id: the same path with the same bytes always parses the same way, so a hit is
+exactly what a full parse would give, never an approximation.
+
+The cache is one JSON file, `plans.json`, in a directory CI can keep between runs
+(`actions/cache`, see docs/workflows). It is ignored, never trusted, when it is not exactly what
+this version wrote for this config: another format, another budget-gate version or loader code,
+another config, a checksum that does not match (corrupt or truncated bytes) or an entry of the
+wrong shape. It holds no code and is read with a JSON parser, so a tampered file can at worst
+cost a full parse. Writing it is best effort: a read-only directory only means no cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Protocol, runtime_checkable
+
+import orjson
+
+from budget_gate import __version__
+from budget_gate.models.artifacts import Artifacts, PlanOutline
+from budget_gate.models.config import GateConfig
+from budget_gate.models.findings import Finding, FindingCode, Severity
+
+CACHE_FORMAT: Final = 1
+FILE_NAME: Final = "plans.json"
+KEEP_UNUSED: Final = 4
+"""Entries not used by this run are kept while the file holds at most this many times the
+entries it used (plus `SPARE`): a few branches' worth, so switching back is still a hit."""
+SPARE: Final = 1000
+_CODE_PACKAGES: Final = ("load", "models")
+"""The packages whose code decides what a plan file parses to: their sources are part of the key."""
+
+
+@runtime_checkable
+class BlobSource(Protocol):
+    """A `FileSource` that knows each file's git blob id without reading it (a commit)."""
+
+    def blob_ids(self, paths: Sequence[str]) -> Mapping[str, str]:
+        """The blob id of each path that is a regular file; other paths are left out."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPlan:
+    """One plan file as a full parse saw it: its plan's outline (None when no plan validated)
+    and every finding about the file."""
+
+    outline: PlanOutline | None
+    findings: tuple[Finding, ...]
+
+
+@dataclass(slots=True)
+class PlanCache:
+    """Entries by `"<blob id> <path>"`; `directory` None keeps them in memory only."""
+
+    directory: Path | None
+    key: str
+    """What the entries are valid for (format, version, loader code, config); see `cache_key`."""
+    entries: dict[str, object] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    added: int = 0
+
+    @classmethod
+    def open(cls, directory: Path | None, *, config: GateConfig) -> PlanCache:
+        """The cache in `directory`, or an empty one when its file is missing or not valid."""
+        cache = cls(directory=directory, key=cache_key(config))
+        if directory is not None:
+            with contextlib.suppress(OSError):
+                cache.entries = _decode((directory / FILE_NAME).read_bytes(), cache.key)
+        return cache
+
+    def get(self, path: str, blob: str) -> CachedPlan | None:
+        """The cached parse of `path` at `blob`; None for a miss or an entry of a wrong shape."""
+        name = f"{blob} {path}"
+        found = _entry(self.entries.get(name), path)
+        if found is not None:
+            self.used.add(name)
+        return found
+
+    def put(self, path: str, blob: str, loaded: Artifacts) -> None:
+        """Keep the full parse of one plan file that was read (an unreadable one is not kept:
+        a missing object or an I/O error says nothing about the blob)."""
+        if loaded.files_read != 1 or len(loaded.plans) > 1:
+            return
+        name = f"{blob} {path}"
+        outline = PlanOutline.of(loaded.plans[0]) if loaded.plans else None
+        self.entries[name] = [
+            None if outline is None else _outline_json(outline),
+            [_finding_json(item) for item in loaded.findings],
+        ]
+        self.used.add(name)
+        self.added += 1
+
+    def save(self) -> None:
+        """Write the entries if this run added any, atomically; a failure leaves no cache."""
+        if self.directory is None or not self.added:
+            return
+        limit = KEEP_UNUSED * len(self.used) + SPARE
+        kept = {name: self.entries[name] for name in self.used}
+        for name, value in self.entries.items():
+            if len(kept) >= limit:
+                break
+            kept.setdefault(name, value)
+        with contextlib.suppress(OSError):
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _write_atomically(self.directory / FILE_NAME, encode(kept, self.key))
+
+
+def cache_key(config: GateConfig) -> str:
+    """Entries are valid only for the same cache format, budget-gate version, loader and model
+    code, and config (its limits and globs decide what is read and how)."""
+    digest = hashlib.sha256(f"{CACHE_FORMAT} {__version__}\n".encode())
+    digest.update(config.model_dump_json().encode())
+    package = Path(__file__).resolve().parent.parent
+    for name in _CODE_PACKAGES:
+        for source in sorted((package / name).glob("*.py")):
+            digest.update(source.name.encode())
+            digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def encode(entries: Mapping[str, object], key: str) -> bytes:
+    """A header line (format, key, checksum of the body) and the entries as one JSON body."""
+    body = orjson.dumps(entries)
+    header = orjson.dumps(
+        {"format": CACHE_FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()}
+    )
+    return header + b"\n" + body
+
+
+def _decode(data: bytes, key: str) -> dict[str, object]:
+    """The entries of a cache file, or none when anything about it is not as written."""
+    header_bytes, newline, body = data.partition(b"\n")
+    try:
+        header = orjson.loads(header_bytes) if newline else None
+        if (
+            not isinstance(header, dict)
+            or header.get("format") != CACHE_FORMAT
+            or header.get("key") != key
+            or header.get("sha256") != hashlib.sha256(body).hexdigest()
+        ):
+            return {}
+        entries = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return {}
+    return entries if isinstance(entries, dict) else {}
+
+
+def _entry(value: object, path: str) -> CachedPlan | None:
+    """An entry back into values, checking every part's type (a bad one is a miss)."""
+    if not isinstance(value, list) or len(value) != 2 or not isinstance(value[1], list):
+        return None
+    raw_outline, raw_findings = value
+    outline = None if raw_outline is None else _outline(raw_outline, path)
+    findings = [_finding(item) for item in raw_findings]
+    if (raw_outline is not None and outline is None) or None in findings:
+        return None
+    return CachedPlan(outline=outline, findings=tuple(item for item in findings if item))
+
+
+def _outline_json(outline: PlanOutline) -> list[object]:
+    slices = [[slice_id, list(paths)] for slice_id, paths in outline.slices]
+    return [outline.line, outline.id_line, outline.plan_id, outline.sliced, slices]
+
+
+def _outline(value: object, path: str) -> PlanOutline | None:
+    if not isinstance(value, list) or len(value) != 5:
+        return None
+    line, id_line, plan_id, sliced, raw_slices = value
+    if not (_is_int(line) and _is_int(id_line) and isinstance(plan_id, str)):
+        return None
+    if not isinstance(sliced, bool) or not isinstance(raw_slices, list):
+        return None
+    slices: list[tuple[str, tuple[str, ...]]] = []
+    for item in raw_slices:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+            return None
+        paths = item[1]
+        if not isinstance(paths, list) or not all(isinstance(glob, str) for glob in paths):
+            return None
+        slices.append((item[0], tuple(paths)))
+    return PlanOutline(
+        path=path, line=line, id_line=id_line, plan_id=plan_id, sliced=sliced, slices=tuple(slices)
+    )
+
+
+_FINDING_TEXT: Final = ("message", "path", "plan_id", "slice_id", "fix", "field")
+
+
+def _finding_json(finding: Finding) -> dict[str, object]:
+    found = {name: getattr(finding, name) for name in _FINDING_TEXT}
+    return {
+        **found,
+        "code": finding.code.value,
+        "severity": finding.severity.value,
+        "line": finding.line,
+    }
+
+
+def _finding(value: object) -> Finding | None:
+    if not isinstance(value, dict) or set(value) != {*_FINDING_TEXT, "code", "severity", "line"}:
+        return None
+    message, line, code, severity = (
+        value["message"],
+        value["line"],
+        value["code"],
+        value["severity"],
+    )
+    text = [value[name] for name in _FINDING_TEXT[1:]]
+    if not isinstance(message, str) or not all(
+        item is None or isinstance(item, str) for item in text
+    ):
+        return None
+    if not (line is None or _is_int(line)) or code not in _CODES or severity not in _SEVERITIES:
+        return None
+    path, plan_id, slice_id, fix, field_name = text
+    return Finding(
+        code=FindingCode(code),
+        message=message,
+        severity=Severity(severity),
+        path=path,
+        line=line,
+        plan_id=plan_id,
+        slice_id=slice_id,
+        fix=fix,
+        field=field_name,
+    )
+
+
+_CODES: Final = frozenset(item.value for item in FindingCode)
+_SEVERITIES: Final = frozenset(item.value for item in Severity)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write beside the target and rename over it: a reader sees the old file or the new one."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".plans-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        # Readable by all: the Action's container writes as root, actions/cache reads as the
+        # runner's user. The contents are parse results of files everyone can read.
+        Path(temporary).chmod(0o644)
+        Path(temporary).replace(target)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -30,6 +30,8 @@ import genai_prices
 from genai_prices import Usage, calc_price
 from genai_prices.types import ModelInfo, ModelPrice, PriceCalculation, TieredPrices
 
+from budget_gate.cost.providers import provider_serving
+
 MICRO_DOLLARS = Decimal("0.000001")
 _EXACT = Decimal("1e-12")
 _WIDE = Context(prec=60)
@@ -113,6 +115,10 @@ class GenaiPrices:
     @property
     def version(self) -> str:
         return f"genai-prices {genai_prices.__version__}"
+
+    def provider_of(self, model: str) -> str | None:
+        """The provider that serves `model` by its name in this data (`cost.providers`)."""
+        return provider_serving(model)
 
     def price(self, query: PriceQuery) -> Decimal | None:
         """The USD price, or None when the data has no such model or provider."""

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from budget_gate.cost.pricing import TokenCounts
 from budget_gate.importers.common import (
     AgentOutputError,
+    Document,
+    ExtraUsage,
+    Fidelity,
     Fields,
     ImportedRun,
     UsageUnit,
@@ -34,6 +37,34 @@ from budget_gate.importers.common import (
 
 FORMAT = "openhands-metrics"
 NO_TOKENS = TokenCounts(prompt=0, completion=0)
+USAGE_READ = frozenset(
+    {
+        "prompt_tokens",
+        "completion_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "reasoning_tokens",
+        "model",
+        "response_id",
+        "context_window",
+        "per_turn_token",
+    }
+)
+FIDELITY = Fidelity(
+    name="openhands",
+    reads=(
+        "`accumulated_cost`, `accumulated_token_usage` and each `token_usages` entry: "
+        "`model`, `prompt_tokens`, `completion_tokens`, `cache_read_tokens`, "
+        "`cache_write_tokens`, `reasoning_tokens`",
+        "the V1 SDK's `usage_to_metrics` (one metrics object per LLM)",
+    ),
+    exact=(
+        "tokens, cache reads and writes, reasoning (`accumulated_token_usage`)",
+        "the agent's own cost (`accumulated_cost`)",
+        "requests, when every call is still listed in `token_usages`",
+    ),
+    lower_bounds=("requests, when OpenHands dropped old `token_usages` entries (it keeps 500)",),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +76,19 @@ class _Metrics:
 
 
 def parse(text: str, *, source: str) -> ImportedRun:
-    documents = read_documents(text, source=source)
+    return read(read_documents(text, source=source), source=source)[0]
+
+
+def read(documents: list[Document], *, source: str) -> list[ImportedRun]:
+    """One run: the metrics of one conversation."""
     if len(documents) != 1:
         raise AgentOutputError(
             f"{source}:{documents[1].line}: expected one JSON document (OpenHands metrics), "
             "found another; import each run's metrics on its own"
         )
     top = Fields(documents[0].value, source=source, line=documents[0].line)
-    found = [_metrics(item) for item in _metrics_objects(top)]
+    extra = ExtraUsage(USAGE_READ)
+    found = [_metrics(item, extra) for item in _metrics_objects(top)]
     costs = [item.cost for item in found]
     complete = all(item.complete for item in found)
     notes = []
@@ -61,7 +97,7 @@ def parse(text: str, *, source: str) -> ImportedRun:
             "OpenHands kept fewer token_usages entries than it made calls (it keeps the latest "
             "500), so actual_requests is a lower bound."
         )
-    return ImportedRun(
+    run = ImportedRun(
         source_format=FORMAT,
         units=tuple(unit for item in found for unit in item.units),
         requests=sum(item.requests for item in found),
@@ -70,7 +106,9 @@ def parse(text: str, *, source: str) -> ImportedRun:
         if any(cost is None for cost in costs)
         else sum(c or 0 for c in costs),
         notes=tuple(notes),
+        extra_usage=extra.result(),
     )
+    return [run]
 
 
 def _metrics_objects(top: Fields) -> list[Fields]:
@@ -90,9 +128,10 @@ def _metrics_objects(top: Fields) -> list[Fields]:
     return [top]
 
 
-def _metrics(metrics: Fields) -> _Metrics:
+def _metrics(metrics: Fields, extra: ExtraUsage) -> _Metrics:
     total_fields = metrics.object("accumulated_token_usage", required=True)
     assert total_fields is not None
+    extra.add(total_fields)
     default_model = metrics.text("model_name") or total_fields.text("model")
     total = _tokens(total_fields)
     units = [_unit(entry, default_model, requests=1) for entry in metrics.objects("token_usages")]

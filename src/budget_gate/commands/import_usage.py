@@ -31,6 +31,7 @@ from budget_gate.importers.formats import CHOICES, import_runs
 from budget_gate.importers.report_file import check_loads, render_report
 from budget_gate.models.common import ID_PATTERN
 from budget_gate.models.usage import CostSource, RunStatus
+from budget_gate.render.escape import inert
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 STDIN = "-"
@@ -119,7 +120,7 @@ def import_file(args: argparse.Namespace, *, prices: Prices, now: datetime) -> i
                 assembled.report, header=_header(imported.format, source, assembled)
             )
             check_loads("<stdout>", output)
-            sys.stdout.write(output)
+            sys.stdout.write(inert(output))
             _warn(assembled)
         return 0
     planned = _destinations(args, reports)
@@ -128,7 +129,7 @@ def import_file(args: argparse.Namespace, *, prices: Prices, now: datetime) -> i
         check_loads(target.relative, output)
         write_new_file(target.path, output)
         for line in summary(assembled, written=target.relative, prices=prices):
-            print(line)
+            print(inert(line))
         _warn(assembled)
     return 0
 
@@ -191,7 +192,7 @@ def _destinations(
 
 def _warn(assembled: Assembled) -> None:
     for line in assembled.warnings:
-        print(f"budget-gate: warning: {line}", file=sys.stderr)
+        print(f"budget-gate: warning: {inert(line)}", file=sys.stderr)
 
 
 def _read(name: str) -> tuple[bytes, str]:

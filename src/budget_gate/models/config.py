@@ -46,13 +46,13 @@ def _safe(value: str, *, glob: bool) -> str:
         )
     if ".." in value.split("/"):
         raise ValueError(
-            f"{FIELD_PLACEHOLDER} {value!r} has a `..` segment, which leaves its directory; write the "
-            f"{what} from the repository root without `..`"
+            f"{FIELD_PLACEHOLDER} {value!r} has a `..` segment, which leaves its directory; "
+            f"write the {what} from the repository root without `..`"
         )
     if value.startswith("-"):
         raise ValueError(
-            f"{FIELD_PLACEHOLDER} {value!r} starts with '-', which commands read as an option; start it "
-            f"with a directory or letter, e.g. {value.lstrip('-') or 'docs/summary.yaml'}"
+            f"{FIELD_PLACEHOLDER} {value!r} starts with '-', which commands read as an option; "
+            f"start it with a directory or letter, e.g. {value.lstrip('-') or 'docs/summary.yaml'}"
         )
     return value
 

@@ -41,6 +41,7 @@ from budget_gate.importers.common import (
     ImportedRun,
     UsageUnit,
     read_documents,
+    remainder,
     tokens,
 )
 from budget_gate.importers.sessions import only_session
@@ -288,7 +289,7 @@ def _model_units(
 ) -> list[UsageUnit]:
     """The streamed requests of one model as they were, plus what the result counts beyond
     them: the rest of their output, and calls that were never streamed."""
-    rest = _minus(total, sum((item.tokens for item in streamed), NO_TOKENS))
+    rest = remainder(total, sum((item.tokens for item in streamed), NO_TOKENS))
     name = model or "the model"
     if rest is None:
         notes.append(
@@ -312,20 +313,6 @@ def _model_units(
     )
     units.append(UsageUnit(model=model, provider=None, tokens=rest, requests=0))
     return units
-
-
-def _minus(total: TokenCounts, part: TokenCounts) -> TokenCounts | None:
-    """What `total` counts beyond `part`; None when `part` counts more of any kind. The
-    one-hour cache writes are not split in modelUsage, so the rest has none."""
-    prompt = total.prompt - part.prompt
-    completion = total.completion - part.completion
-    cache_read = total.cache_read - part.cache_read
-    cache_write = total.cache_write - part.cache_write
-    if min(prompt, completion, cache_read, cache_write) < 0 or cache_read + cache_write > prompt:
-        return None
-    return TokenCounts(
-        prompt=prompt, completion=completion, cache_read=cache_read, cache_write=cache_write
-    )
 
 
 def _result_usage(

@@ -305,6 +305,30 @@ def tokens(
     )
 
 
+def remainder(total: TokenCounts, part: TokenCounts) -> TokenCounts | None:
+    """What `total` counts beyond `part`, kind by kind; None when `part` counts more of any kind
+    (the sources are inconsistent). Totals that do not split the one-hour cache writes leave
+    the remainder without any."""
+    prompt = total.prompt - part.prompt
+    completion = total.completion - part.completion
+    cache_read = total.cache_read - part.cache_read
+    cache_write = total.cache_write - part.cache_write
+    reasoning = total.reasoning - part.reasoning
+    if (
+        min(prompt, completion, cache_read, cache_write, reasoning) < 0
+        or cache_read + cache_write > prompt
+        or reasoning > completion
+    ):
+        return None
+    return TokenCounts(
+        prompt=prompt,
+        completion=completion,
+        cache_read=cache_read,
+        cache_write=cache_write,
+        reasoning=reasoning,
+    )
+
+
 def split_provider(model: str) -> tuple[str | None, str]:
     """`anthropic/claude-sonnet-4-5` (LiteLLM's form) -> (`anthropic`, `claude-sonnet-4-5`)."""
     provider, sep, name = model.partition("/")

@@ -31,6 +31,7 @@ from budget_gate.importers.common import (
     ImportedRun,
     UsageUnit,
     read_documents,
+    remainder,
     split_provider,
     tokens,
 )
@@ -136,7 +137,7 @@ def _metrics(metrics: Fields, extra: ExtraUsage) -> _Metrics:
     total = _tokens(total_fields)
     units = [_unit(entry, default_model, requests=1) for entry in metrics.objects("token_usages")]
     listed = sum((unit.tokens for unit in units), NO_TOKENS)
-    rest = _minus(total, listed)
+    rest = remainder(total, listed)
     if rest is None:
         raise metrics.problem(
             "token_usages",
@@ -175,25 +176,4 @@ def _tokens(usage: Fields) -> TokenCounts:
         reasoning=usage.count("reasoning_tokens", required=False),
         prompt_key="prompt_tokens",
         completion_key="completion_tokens",
-    )
-
-
-def _minus(total: TokenCounts, part: TokenCounts) -> TokenCounts | None:
-    """`total - part` field by field; None when any field would be negative."""
-    fields = (
-        total.prompt - part.prompt,
-        total.completion - part.completion,
-        total.cache_read - part.cache_read,
-        total.cache_write - part.cache_write,
-        total.reasoning - part.reasoning,
-    )
-    prompt, completion, cache_read, cache_write, reasoning = fields
-    if min(fields) < 0 or cache_read + cache_write > prompt or reasoning > completion:
-        return None
-    return TokenCounts(
-        prompt=prompt,
-        completion=completion,
-        cache_read=cache_read,
-        cache_write=cache_write,
-        reasoning=reasoning,
     )

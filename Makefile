@@ -29,6 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy --strict src
 	$(BIN)/lint-imports
+	$(BIN)/zizmor --offline --no-progress --min-severity medium .github/workflows/*.yml docs/workflows/*.yml action.yml
 
 # Proves templates/ and config/ ship inside the wheel: install it into a fresh venv and run the
 # demo from another directory (exit 1 is the demo's expected failing verdict).

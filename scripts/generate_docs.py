@@ -3,7 +3,8 @@
 The configuration reference walks the JSON Schema of `GateConfig` (field descriptions come from
 the pydantic `Field(description=...)`s), takes defaults from a default `GateConfig()` and, for the
 `phase_budgets` overrides, the shipped `config/phase_budgets.yaml`. The formats page is rendered
-from `budget_gate.models.schema.all_schemas()`, the same schemas `budget-gate schema` writes.
+from `budget_gate.models.schema.all_schemas()`, the same schemas `budget-gate schema` writes, and
+from each importer's `FIDELITY` (what `budget-gate import` reads, which figures are exact).
 
     .venv/bin/python scripts/generate_docs.py           # rewrite the pages
     .venv/bin/python scripts/generate_docs.py --check   # exit 1 when a committed page is stale
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from budget_gate.importers.formats import FIDELITY
 from budget_gate.load.phase_budgets import SHIPPED_PATH, shipped_phase_budgets
 from budget_gate.models.config import GateConfig
 from budget_gate.models.schema import all_schemas
@@ -347,7 +349,34 @@ def formats_page() -> str:
                 ]
                 lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
             lines.append("")
-    return "\n".join(lines)
+    return "\n".join([*lines, *_importer_lines()])
+
+
+def _importer_lines() -> list[str]:
+    """Per format of `budget-gate import`: the fields read, the exact figures, the lower bounds."""
+    lines = [
+        "## What `budget-gate import` reads",
+        "",
+        "Each format's fields, and how far the written usage report can be trusted. A figure that",
+        "is exact is what the agent or API itself counted; a lower bound is written as such",
+        "(`requests_lower_bound: true` for requests, a header comment otherwise). Usage fields an",
+        "importer does not read are kept under `extra_usage` and named in a warning. `auto`",
+        "recognises each format from its objects, and an explicit format that the file plainly",
+        "contradicts is refused with the format to use. Where a format does not fix the provider,",
+        "it is found from the model name in the genai-prices data (`--provider` overrides).",
+        "",
+    ]
+    for fidelity in FIDELITY:
+        lines += [f"### `{fidelity.name}`", "", "| | |", "|---|---|"]
+        rows = (
+            ("reads", fidelity.reads),
+            ("exact", fidelity.exact),
+            ("lower bounds", fidelity.lower_bounds or ("none",)),
+        )
+        for label, items in rows:
+            lines.append(f"| {label} | {_cell('; '.join(items))} |")
+        lines.append("")
+    return lines
 
 
 def _objects(walker: SchemaWalker, schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -18,6 +18,7 @@ from typing import NoReturn
 from budget_gate import __version__
 from budget_gate.errors import GateError
 from budget_gate.git.runner import GitError
+from budget_gate.render.escape import inert
 from budget_gate.render.problems import TemplateProblem
 
 EXIT_CANNOT_JUDGE = 2
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except (GateError, GitError, TemplateProblem) as error:
-        print(f"budget-gate: error: {error}", file=sys.stderr)
+        print(f"budget-gate: error: {inert(str(error))}", file=sys.stderr)
         return EXIT_CANNOT_JUDGE
     except Exception as error:  # the last line of defence: no traceback reaches a user
         if os.environ.get("BUDGET_GATE_DEBUG"):

@@ -128,6 +128,7 @@ RunAction = Callable[..., ActionResult]
 R = "/repos/Codertocat/Hello-World"
 LIST = f"GET {R}/issues/2/comments?per_page=100"
 CREATE = f"POST {R}/issues/2/comments"
+VIEWER = "POST /graphql"  # who the token is, asked once a comment carries the marker
 CHECK = f"POST {R}/check-runs"
 FAIL_HEADLINE = "## ❌ Plan Budget Gate: fail — 1 error, 0 warnings"
 PASS_HEADLINE = "## ✅ Plan Budget Gate: pass — no findings"

@@ -57,6 +57,9 @@ class FakeGitHub:
     repository: str = REPO
     user_login: str | None = None
     """`GET /user` answers with this login; None answers 403 as for an installation token."""
+    bot_login: str = BOT
+    """Who an installation token writes as (GraphQL `viewer`): `github-actions[bot]` for the
+    workflow's token, `<app>[bot]` for a GitHub App's."""
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     check_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
     statuses: list[dict[str, Any]] = field(default_factory=list)
@@ -76,6 +79,13 @@ class FakeGitHub:
         pattern = re.compile(f"^{host}(:[0-9]+)?{re.escape(self._prefix)}/")
         for method in ("GET", "POST", "PATCH", "DELETE"):
             self.rsps.add_callback(method, pattern, callback=self._dispatch)
+        # GraphQL lives beside the REST root: /graphql, or /api/graphql on GHES (/api/v3).
+        root = self._prefix.removesuffix("/v3") if self._prefix.endswith("/v3") else self._prefix
+        self._graphql = f"{root}/graphql"
+        if not self._graphql.startswith(f"{self._prefix}/"):  # else the pattern above has it
+            # (two callbacks matching one request would make `responses` drop the first)
+            graphql = re.compile(f"^{host}(:[0-9]+)?{re.escape(self._graphql)}$")
+            self.rsps.add_callback("POST", graphql, callback=self._dispatch)
 
     # -- setting the scene ---------------------------------------------------------------------
 
@@ -190,6 +200,8 @@ class FakeGitHub:
                 return failure.status, failure.headers, json.dumps(failure.body)
         raw = request.body.decode() if isinstance(request.body, bytes) else request.body
         body = json.loads(raw) if raw else None
+        if url.path == self._graphql:
+            return self._graphql_answer(body)
         query = {key: values[0] for key, values in parse_qs(url.query).items()}
         repo = f"/repos/{self.repository}"
         routes: list[tuple[str, str, Any]] = [
@@ -244,7 +256,10 @@ class FakeGitHub:
         if len(body["body"]) > 65_536:
             return self._too_long("IssueComment", 65_536)
         comment_id = self._new_id()
-        self.comments[comment_id] = self._comment(comment_id, int(number), body["body"], BOT, "Bot")
+        login, kind = (self.user_login, "User") if self.user_login else (self.bot_login, "Bot")
+        self.comments[comment_id] = self._comment(
+            comment_id, int(number), body["body"], login, kind
+        )
         return 201, {}, json.dumps(self._public(self.comments[comment_id]))
 
     def _edit_comment(self, path: str, query: dict[str, str], body: Any, comment_id: str) -> Any:
@@ -316,6 +331,13 @@ class FakeGitHub:
         if pull is None:
             return 404, {}, json.dumps({"message": "Not Found"})
         return 200, {}, json.dumps(pull)
+
+    def _graphql_answer(self, body: Any) -> tuple[int, dict[str, str], str]:
+        """Only the query the gate sends: who the token is."""
+        if "viewer" not in str((body or {}).get("query", "")):
+            return 200, {}, json.dumps({"errors": [{"message": "unexpected query"}]})
+        login = self.user_login or self.bot_login
+        return 200, {}, json.dumps({"data": {"viewer": {"login": login}}})
 
     def _user(self, path: str, query: dict[str, str], body: Any) -> Any:
         if self.user_login is None:

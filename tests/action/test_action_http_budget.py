@@ -1,8 +1,10 @@
 """The cost of a typical pull request: at most 6 HTTP requests, and exactly these.
 
 The worst typical case: a shallow checkout (no base commit), so files and commits come from the
-API, and a sticky comment from an earlier run to update. Every request is registered once with
-`assert_all_requests_are_fired`, and anything else would fail the run (no lazy-loading GETs).
+API, and a sticky comment from an earlier run to update, which is ours only once the token's
+identity (GraphQL `viewer`, as `GET /user` is 403 for the workflow's token) is its author.
+Every request is registered once with `assert_all_requests_are_fired`, and anything else would
+fail the run (no lazy-loading GETs).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def _shallow_workspace(tmp_path: Path) -> Path:
     return builder.root
 
 
-def test_a_typical_pull_request_takes_five_requests(tmp_path: Path, run_action: RunAction) -> None:
+def test_a_typical_pull_request_takes_six_requests(tmp_path: Path, run_action: RunAction) -> None:
     workspace = _shallow_workspace(tmp_path)
     earlier = (
         f"## an earlier report\n{MARKER}\n"
@@ -64,6 +66,10 @@ def test_a_typical_pull_request_takes_five_requests(tmp_path: Path, run_action: 
             json=[api_commit(HEAD, "Refunds\n\nPlan-Slice: PAY-1/S2\n")],
         )
         http.get(re.compile(f"{API}/issues/2/comments"), match=[PAGE], json=[comment])
+        http.post(
+            re.compile(r"https://api\.github\.com(:443)?/graphql$"),
+            json={"data": {"viewer": {"login": "github-actions[bot]"}}},
+        )
         http.patch(re.compile(f"{API}/issues/comments/77$"), json={**comment, "body": "new"})
         http.post(re.compile(f"{API}/check-runs$"), json=check_run, status=201)  # fmt: skip
 
@@ -71,13 +77,14 @@ def test_a_typical_pull_request_takes_five_requests(tmp_path: Path, run_action: 
 
         sent = [(call.request.method, re.sub(r"^https://[^/]+", "", call.request.url or ""))
                 for call in http.calls]  # fmt: skip
-        patch = json.loads(http.calls[3].request.body or "{}")
-        check = json.loads(http.calls[4].request.body or "{}")
+        patch = json.loads(http.calls[4].request.body or "{}")
+        check = json.loads(http.calls[5].request.body or "{}")
 
     assert sent == [
         ("GET", "/repos/Codertocat/Hello-World/pulls/2/files?per_page=100"),
         ("GET", "/repos/Codertocat/Hello-World/pulls/2/commits?per_page=100"),
         ("GET", "/repos/Codertocat/Hello-World/issues/2/comments?per_page=100"),
+        ("POST", "/graphql"),
         ("PATCH", "/repos/Codertocat/Hello-World/issues/comments/77"),
         ("POST", "/repos/Codertocat/Hello-World/check-runs"),
     ]

@@ -204,7 +204,7 @@ def test_stdin_and_an_unknown_model(tmp_path: Path, shop: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "  cost: n/a (see the notes)" in stdout.splitlines()
     assert (
-        "note: genai-prices 0.2.3 has no price for model acme-coder-7b-ft (openai), so no cost "
+        "note: genai-prices 0.2.3 has no price for model acme-coder-7b-ft, so no cost "
         "is computed for it."
     ) in stdout.splitlines()
 
@@ -215,7 +215,7 @@ def test_stdin_and_an_unknown_model(tmp_path: Path, shop: Path) -> None:
     report = json.loads(check.stdout)
     notices = [item for item in report["findings"] if item["code"] == "unpriced-model"]
     assert [item["severity"] for item in notices] == ["notice"]
-    assert "no price for model acme-coder-7b-ft (provider openai)" in notices[0]["message"]
+    assert "no price for model acme-coder-7b-ft," in notices[0]["message"]
     s1 = next(item for item in report["slices"] if item["slice_id"] == "S1")
     assert s1["cost"]["actual_usd"] is None
 
@@ -253,3 +253,59 @@ def test_a_config_with_one_shared_report_file_asks_for_an_output(cli: Cli, shop:
     )
     assert result.returncode == 2
     assert "import writes one file per run: pass --output with a path they match" in result.stderr
+
+
+def test_auto_reads_the_format_the_file_shows(cli: Cli, shop: Path) -> None:
+    result = cli("import", "auto", STREAM, "--plan", "SHOP-7", "--slice", "S1", "--repo", shop)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    # named after the format it found, as `import claude-code` names it
+    assert usage_files(shop) == ["plans/shop-7/usage", f"plans/shop-7/usage/{STREAM_RUN}.yaml"]
+
+
+def test_another_tools_output_is_refused_and_nothing_written(cli: Cli, shop: Path) -> None:
+    messages = FIXTURES / "anthropic-messages.jsonl"
+    result = cli(
+        "import", "openai", messages, "--plan", "SHOP-7", "--slice", "S1",
+        "--status", "PASS", "--duration", "5", "--repo", shop,
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"budget-gate: error: {messages}:1: this is Anthropic Messages API output "
+        "(`type: message`), not OpenAI API output; nothing was written. Import it with: "
+        f"budget-gate import anthropic {messages}\n"
+    )
+    assert usage_files(shop) == []
+
+
+def test_two_sessions_are_refused_or_split_into_one_report_each(
+    cli: Cli, shop: Path, tmp_path: Path
+) -> None:
+    both = tmp_path / "two-sessions.jsonl"
+    partial = FIXTURES / "claude-code-stream-partial-usage.jsonl"
+    both.write_bytes(STREAM.read_bytes() + partial.read_bytes())
+    args = ("import", "claude-code", both, "--plan", "SHOP-7", "--slice", "S1", "--repo", shop)
+
+    refused = cli(*args)
+    assert refused.returncode == 2
+    assert f"{both} holds 2 sessions (" in refused.stderr
+    assert "Import one with --session ID, or each as its own report with --split" in refused.stderr
+    assert usage_files(shop) == []
+    assert cli(*args, "--split", "--run-id", "r-1").returncode == 2  # one id cannot name two
+
+    split = cli(*args, "--split")
+    assert (split.returncode, split.stderr.count("warning:")) == (0, 1)
+    assert usage_files(shop) == [
+        "plans/shop-7/usage",
+        "plans/shop-7/usage/claude-code-7d3c1f0a-92b4-4e61-8f2d-5a6b7c8d9e01.yaml",
+        f"plans/shop-7/usage/{STREAM_RUN}.yaml",
+    ]
+    # the unread web searches are named on stderr and in the written file
+    assert "webSearchRequests (2)" in split.stderr
+    written = shop / "plans/shop-7/usage/claude-code-7d3c1f0a-92b4-4e61-8f2d-5a6b7c8d9e01.yaml"
+    assert "\nextra_usage:\n  webSearchRequests: 2.0\n" in written.read_text(encoding="utf-8")
+    check = cli("check", "--repo", shop, "--format", "json").json()
+    s1 = next(item for item in check["slices"] if item["slice_id"] == "S1")
+    assert s1["actual"] == {"tokens": 59_596 + 79_199, "requests": 3 + 5}
+    assert [item for item in check["findings"] if "usage" in (item["path"] or "")] == []

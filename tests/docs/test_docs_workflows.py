@@ -17,6 +17,7 @@ ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 INPUTS = set(ACTION["inputs"])
 OUTPUTS = set(ACTION["outputs"])
 GATE_USES = re.compile(r"^(?:[\w.-]+/plan-budget-gate@[\w./-]+|\./?)$")
+# Permissions, pinning and credentials of these files: tests/docs/test_workflow_hygiene.py.
 OUTPUT_REF = re.compile(r"steps\.([\w-]+)\.outputs\.([\w-]+)")
 
 
@@ -59,18 +60,6 @@ def test_every_setup_the_docs_promise_has_a_workflow() -> None:
     }
     missing = [name for name, test in wanted.items() if not any(map(test, events.values()))]
     assert missing == [], f"no workflow for {missing}: {events}"
-
-
-@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
-def test_each_workflow_states_its_permissions_and_why(path: Path) -> None:
-    data = _load(path)
-    assert isinstance(data.get("permissions"), dict), f"{path.name} sets no top-level permissions"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    start = lines.index("permissions:")
-    for line in lines[start + 1 :]:
-        if not line.startswith("  "):
-            break
-        assert "#" in line, f"{path.name}: permission {line.strip()!r} does not say why"
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)

@@ -262,3 +262,21 @@ def test_the_demo_in_markdown_and_text(cli: Cli) -> None:
     assert MARKER in markdown.stdout
     assert text.stdout.startswith("❌ Plan Budget Gate: fail")
     assert "plans/IMP-COST-01/plan.md:" in text.stdout
+
+
+def test_text_output_in_a_run_step_cannot_forge_a_workflow_command(
+    cli: Cli, repo: GitRepoBuilder
+) -> None:
+    """A file a custom glob reaches, named `::error title=…::….yaml`, with a broken record: its
+    finding line starts with the path, which the runner would read as an annotation."""
+    repo.write(CONFIG, "paths:\n  usage_reports: ['*.yaml']\n")
+    forged = "::error title=Budget approved::all clear.yaml"
+    repo.write(forged, "run_id: [unclosed\n")
+    repo.commit("A report with a forged name")
+
+    result = cli("check", "--repo", repo.root, "--format", "text")
+
+    lines = result.stdout.splitlines()
+    commands = [line for line in lines if line.lstrip().startswith("::") or "##[" in line]
+    assert (result.returncode, commands) == (1, [])
+    assert any(line.startswith(f"./{forged}:1: error invalid-artifact: ") for line in lines)

@@ -23,15 +23,22 @@ STAMP = Stamp(head_sha="a" * 40, at=datetime(2026, 3, 1, 10, tzinfo=UTC), digest
 class MemoryComments:
     """Comments in a dict; `refuse_longer_than` makes GitHub find bodies too long."""
 
-    def __init__(self, *, login: str | None = None, refuse_longer_than: int = 65_536) -> None:
+    def __init__(
+        self,
+        *,
+        login: str | None = None,
+        viewer: str | None = "github-actions[bot]",
+        refuse_longer_than: int = 65_536,
+    ) -> None:
         self.comments: dict[int, Comment] = {}
         self.login = login
+        self.viewer = viewer
         self.limit = refuse_longer_than
         self.sent: list[int] = []
 
-    def add(self, body: str, *, author: str = "github-actions[bot]", bot: bool = True) -> int:
+    def add(self, body: str, *, author: str = "github-actions[bot]") -> int:
         comment_id = len(self.comments) + 1
-        self.comments[comment_id] = Comment(comment_id, body, author, bot, f"url/{comment_id}")
+        self.comments[comment_id] = Comment(comment_id, body, author, f"url/{comment_id}")
         return comment_id
 
     def list_comments(self, number: int) -> list[Comment]:
@@ -50,7 +57,7 @@ class MemoryComments:
     def edit_comment(self, comment_id: int, body: str) -> Comment:
         self._check(body)
         old = self.comments[comment_id]
-        self.comments[comment_id] = Comment(comment_id, body, old.author, True, old.html_url)
+        self.comments[comment_id] = Comment(comment_id, body, old.author, old.html_url)
         return self.comments[comment_id]
 
     def delete_comment(self, comment_id: int) -> None:
@@ -60,6 +67,11 @@ class MemoryComments:
         if self.login is None:
             raise GitHubError(kind=ProblemKind.FORBIDDEN, action="x", status=403, detail="no")
         return self.login
+
+    def viewer_login(self) -> str:
+        if self.viewer is None:
+            raise GitHubError(kind=ProblemKind.REJECTED, action="x", status=400, detail="no")
+        return self.viewer
 
 
 def report(limit: int) -> str:
@@ -112,16 +124,48 @@ def test_every_body_fits_the_budget_with_its_stamp() -> None:
     assert len(body) <= 65_000 and body.endswith(STAMP.render() + "\n")
 
 
-def test_a_token_whose_user_cannot_be_read_is_treated_as_a_bot() -> None:
-    api = MemoryComments(login=None)
-    ours = api.add(f"old\n{MARKER}\n", bot=True)
-    api.add(f"pasted\n{MARKER}\n", author="mallory", bot=False)
+def test_a_token_whose_user_cannot_be_read_is_known_by_its_graphql_viewer() -> None:
+    """An installation token in another format: `GET /user` is 403, GraphQL names it."""
+    api = MemoryComments(login=None, viewer="budget-gate-app[bot]")
+    ours = api.add(f"old\n{MARKER}\n", author="budget-gate-app[bot]")
+    api.add(f"pasted\n{MARKER}\n", author="mallory")
+    other_bot = api.add(f"other\n{MARKER}\n", author="github-actions[bot]")
 
     result = publish_comment(
         api, number=2, render=report, stamp=STAMP, mode=CommentMode.UPDATE,
         token="0123456789abcdef0123456789abcdef01234567", max_chars=10_000,
     )  # fmt: skip
 
-    assert result.outcome is CommentOutcome.UPDATED
+    assert (result.outcome, result.identity) == (CommentOutcome.UPDATED, "budget-gate-app[bot]")
     assert api.comments[ours].body.endswith(STAMP.render() + "\n")
     assert api.comments[2].body == f"pasted\n{MARKER}\n"
+    assert api.comments[other_bot].body == f"other\n{MARKER}\n"
+    assert [item.author for item in result.foreign] == ["mallory", "github-actions[bot]"]
+
+
+def test_when_graphql_cannot_say_the_identity_is_the_workflows_own_token() -> None:
+    api = MemoryComments(viewer=None)
+    ours = api.add(f"old\n{MARKER}\n")  # github-actions[bot]
+    api.add(f"later\n{MARKER}\n{Stamp('b' * 40, STAMP.at.replace(year=2099), 'f' * 16).render()}",
+            author="renovate[bot]")  # fmt: skip
+
+    result = publish_comment(
+        api, number=2, render=report, stamp=STAMP, mode=CommentMode.UPDATE, token="ghs_x",
+        max_chars=10_000,
+    )  # fmt: skip
+
+    assert (result.outcome, result.identity) == (CommentOutcome.UPDATED, "github-actions[bot]")
+    assert api.comments[ours].body.endswith(STAMP.render() + "\n")
+
+
+def test_with_no_marked_comment_the_identity_is_learned_from_the_comment_created() -> None:
+    api = MemoryComments(viewer=None)
+    result = publish_comment(
+        api, number=2, render=report, stamp=STAMP, mode=CommentMode.UPDATE, token="ghs_x",
+        max_chars=10_000,
+    )  # fmt: skip
+    assert (result.outcome, result.identity, result.foreign) == (
+        CommentOutcome.CREATED,
+        "github-actions[bot]",
+        (),
+    )

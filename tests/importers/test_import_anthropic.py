@@ -61,3 +61,32 @@ def test_a_string_count_names_line_and_field() -> None:
         anthropic.parse(
             '{"type": "message", "usage": {"input_tokens": "12", "output_tokens": 1}}', source="m"
         )
+
+
+def test_a_bedrock_model_id_is_priced_as_bedrock() -> None:
+    """Bedrock returns the same Messages API body; the model id says where it ran."""
+    lines = fixture("anthropic-messages.jsonl").splitlines()
+    text = "\n".join(
+        line.replace(
+            '"claude-sonnet-4-5-20250929"', '"us.anthropic.claude-sonnet-4-5-20250929-v1:0"'
+        )
+        for line in lines
+    )
+    report = assembled(anthropic.parse(text, source="b.jsonl"), status=RunStatus.PASS, duration=9)
+    assert report.report.provider == "aws"
+    assert report.report.actual_cost_usd is not None
+    plain = assembled(
+        anthropic.parse(fixture("anthropic-messages.jsonl"), source="m"),
+        status=RunStatus.PASS,
+        duration=9,
+    )
+    assert plain.report.provider == "anthropic"
+
+
+def test_server_tool_use_is_kept_as_extra_usage() -> None:
+    line = (
+        '{"type": "message", "role": "assistant", "model": "claude-haiku-4-5", "usage": '
+        '{"input_tokens": 10, "output_tokens": 5, "server_tool_use": {"web_search_requests": 3}}}'
+    )
+    result = assembled(anthropic.parse(line, source="m"), status=RunStatus.PASS, duration=1)
+    assert result.report.extra_usage == {"server_tool_use.web_search_requests": 3.0}

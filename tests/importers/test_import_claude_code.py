@@ -13,10 +13,12 @@ import pytest
 from agent_output import assembled, fixture
 from budget_gate.importers import claude_code
 from budget_gate.importers.common import AgentOutputError
+from budget_gate.importers.formats import import_runs
 from budget_gate.models.usage import CostSource, RunStatus
 
 SONNET = "claude-sonnet-4-5-20250929"
 HAIKU = "claude-haiku-4-5-20251001"
+PARTIAL = "claude-code-stream-partial-usage.jsonl"
 
 
 def test_a_cache_heavy_json_result_with_two_models() -> None:
@@ -31,8 +33,9 @@ def test_a_cache_heavy_json_result_with_two_models() -> None:
     assert report.actual_cache_read_tokens == 1_203_415
     assert report.actual_cache_write_tokens == 96_210
     assert report.actual_reasoning_tokens == 0
-    # json does not count requests: num_turns is a lower bound
-    assert (report.actual_requests, report.requests_lower_bound) == (41, True)
+    # json has no message ids: at least one request per model (num_turns is 41, but it
+    # counts turns, which on real runs are two to three times the requests)
+    assert (report.actual_requests, report.requests_lower_bound) == (2, True)
     assert (report.status, report.duration_seconds) == (RunStatus.PASS, 612.34)
     assert report.session_id == "4f0c6d2e-8b1a-4c47-9d35-2a6f1e0b7c93"
     assert report.source_format == "claude-code-json"
@@ -119,8 +122,85 @@ def test_a_stream_without_a_result_line_does_not_guess_the_outcome() -> None:
     run = claude_code.parse(text, source="s.jsonl")
 
     assert (run.status, run.duration_seconds, run.reported_cost_usd) == (None, None, None)
-    assert run.requests == 3
-    assert any("no result line" in note for note in run.notes)
+    # a stream cut short: three requests streamed, maybe more made; every figure partial
+    assert (run.requests, run.requests_lower_bound) == (3, True)
+    (note,) = run.notes
+    assert "no result line (the run was cut short), so these figures are partial" in note
+
+
+def test_the_result_totals_win_over_streamed_snapshots_and_add_unstreamed_calls() -> None:
+    """The stream's per-message output_tokens are snapshots (74 of sonnet's 2,237), and haiku's
+    subagent was streamed but its background calls were not: the result's modelUsage counts
+    both, and the requests are the distinct streamed message ids, a lower bound."""
+    run = claude_code.parse(fixture(PARTIAL), source="p.jsonl")
+    report = assembled(run).report
+
+    # sonnet: 13 input + 44,622 cache read + 23,734 cache write; haiku: 8,290 input
+    assert report.actual_prompt_tokens == 68_369 + 8_290
+    assert report.actual_completion_tokens == 2_237 + 303  # the streamed messages say 74 + 21
+    assert (report.actual_cache_read_tokens, report.actual_cache_write_tokens) == (44_622, 23_734)
+    # five distinct message ids streamed (one of them printed twice); haiku made more calls
+    assert (report.actual_requests, report.requests_lower_bound) == (5, True)
+    rows = {row.model: row for row in report.usage_by_model or []}
+    assert (rows[SONNET].requests, rows[HAIKU].requests) == (3, None)
+    assert (rows[HAIKU].prompt_tokens, rows[HAIKU].completion_tokens) == (8_290, 303)
+    # sonnet: 13 x 3 + 23,734 x 3.75 + 44,622 x 0.30 + 2,237 x 15 = 0.1359831 (per million)
+    # haiku:  8,290 x 1 + 303 x 5                                  = 0.009805
+    assert (rows[SONNET].cost_usd, rows[HAIKU].cost_usd) == (0.135983, 0.009805)
+    # Claude Code's own figure also charges two web searches ($10 per 1,000)
+    assert (report.actual_cost_usd, report.computed_cost_usd) == (0.1657881, 0.145788)
+    assert (report.status, report.duration_seconds, report.tool_calls) == (
+        RunStatus.PASS,
+        96.412,
+        3,
+    )
+    assert any(
+        "output_tokens of claude-sonnet-4-5-20250929 fall 2,163 short" in n for n in run.notes
+    )
+    assert any(f"calls of {HAIKU} that were not streamed" in note for note in run.notes)
+
+
+def test_usage_the_importer_does_not_read_is_kept_and_named() -> None:
+    result = assembled(claude_code.parse(fixture(PARTIAL), source="p.jsonl"))
+
+    assert result.report.extra_usage == {"webSearchRequests": 2.0}
+    (warning,) = result.warnings
+    assert warning.startswith("The output has usage fields budget-gate does not read: ")
+    assert "webSearchRequests (2)" in warning
+
+
+def test_two_sessions_are_never_merged() -> None:
+    text = fixture("claude-code-stream.jsonl") + fixture(PARTIAL)
+
+    with pytest.raises(AgentOutputError) as caught:
+        claude_code.parse(text, source="two.jsonl")
+    assert str(caught.value) == (
+        "two.jsonl holds 2 sessions (b3e1f9a2-5c7d-4e8f-a1b2-c3d4e5f60718, "
+        "7d3c1f0a-92b4-4e61-8f2d-5a6b7c8d9e01); nothing was written. Import one with "
+        "--session ID, or each as its own report with --split"
+    )
+    split = import_runs(text, requested="claude-code", source="two.jsonl", split=True)
+    first, second = (assembled(run).report for run in split.runs)
+    assert (first.actual_total_tokens, first.actual_cost_usd) == (59_596, 0.11900505)
+    assert (second.actual_total_tokens, second.actual_cost_usd) == (79_199, 0.1657881)
+    picked = import_runs(
+        text, requested="auto", source="two.jsonl", session="7d3c1f0a-92b4-4e61-8f2d-5a6b7c8d9e01"
+    )
+    assert [run.session_id for run in picked.runs] == ["7d3c1f0a-92b4-4e61-8f2d-5a6b7c8d9e01"]
+    with pytest.raises(AgentOutputError, match=r"^two.jsonl has no session 'nope'; its sessions"):
+        import_runs(text, requested="auto", source="two.jsonl", session="nope")
+
+
+def test_result_lines_of_one_resumed_session_are_summed() -> None:
+    lines = fixture("claude-code-stream.jsonl").splitlines()
+    result = json.loads(lines[-1])
+    resumed = {**result, "duration_ms": 1000, "total_cost_usd": 0.01, "num_turns": 1}
+    resumed["modelUsage"] = {SONNET: {"inputTokens": 100, "outputTokens": 50}}
+    run = claude_code.parse("\n".join([*lines, json.dumps(resumed)]), source="r.jsonl")
+
+    assert sum(unit.tokens.total for unit in run.units) == 59_596 + 150
+    assert (run.duration_seconds, run.reported_cost_usd) == (49.213, 0.12900505)
+    assert any("2 result lines of this session" in note for note in run.notes)
 
 
 def test_json_verbose_prints_the_messages_as_one_array() -> None:

@@ -77,3 +77,31 @@ def test_a_broken_line_in_the_middle_names_that_line() -> None:
 def test_output_of_another_tool_is_refused() -> None:
     with pytest.raises(AgentOutputError, match=r"no turn\.completed or turn\.failed event"):
         codex.parse('{"type":"thread.started","thread_id":"t"}', source="c.jsonl")
+
+
+def test_usage_fields_of_newer_releases_are_kept_and_named_not_dropped() -> None:
+    """A cache-write count Codex may add is not guessed into the prompt: it is kept as is."""
+    lines = fixture("codex-exec.jsonl").splitlines()
+    turn = next(index for index, line in enumerate(lines) if '"turn.completed"' in line)
+    lines[turn] = lines[turn].replace(
+        '"cached_input_tokens":', '"cache_creation_input_tokens":5120,"cached_input_tokens":', 1
+    )
+    run = naming(
+        codex.parse("\n".join(lines), source="c.jsonl"), model="gpt-5-codex", provider=None
+    )
+    result = assembled(run, duration=60)
+
+    assert result.report.extra_usage == {"cache_creation_input_tokens": 5120.0}
+    assert result.report.actual_prompt_tokens == 486_213 + 212_640  # unchanged
+    assert "cache_creation_input_tokens (5,120)" in result.warnings[0]
+
+
+def test_two_threads_are_two_sessions() -> None:
+    text = fixture("codex-exec.jsonl")
+    other = text.replace(
+        "0199a213-81c0-7800-8aa1-bbab2a035a53", "0199a3c4-0000-7000-8000-000000000001"
+    )
+    with pytest.raises(AgentOutputError, match=r"^c.jsonl holds 2 sessions \(0199a213-"):
+        codex.parse(text + other, source="c.jsonl")
+    # the same thread again (`codex exec resume`) continues the run
+    assert codex.parse(text + text, source="c.jsonl").requests == 4

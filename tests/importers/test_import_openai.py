@@ -54,13 +54,46 @@ def test_an_unknown_model_keeps_the_tokens_and_leaves_the_cost_out() -> None:
     result = assembled(run, status=RunStatus.PASS, duration=12)
 
     assert result.report.actual_total_tokens == 5_843
-    assert result.report.model == "acme-coder-7b-ft"
+    # the OpenAI API is served by many providers: the price data knows none for this model
+    assert (result.report.model, result.report.provider) == ("acme-coder-7b-ft", None)
     assert (result.report.actual_cost_usd, result.report.cost_source) == (None, None)
     assert result.report.price_data is None
     assert result.notes == (
-        "genai-prices 0.2.3 has no price for model acme-coder-7b-ft (openai), so no cost is "
+        "genai-prices 0.2.3 has no price for model acme-coder-7b-ft, so no cost is "
         "computed for it.",
     )
+
+
+def test_a_deepseek_model_is_priced_as_deepseek_without_a_provider_option() -> None:
+    """DeepSeek serves the Chat Completions API; the price data knows `deepseek-*` is its."""
+    completion = json.loads(fixture("openai-chat-completion.json"))
+    completion["model"] = "deepseek-chat"
+    run = openai.parse(json.dumps(completion), source="d.json")
+    report = assembled(run, status=RunStatus.PASS, duration=12).report
+
+    assert (report.model, report.provider) == ("deepseek-chat", "deepseek")
+    assert report.actual_cost_usd is not None and report.cost_source is CostSource.COMPUTED
+    # --provider still decides: DeepSeek's model on a provider the data does not price
+    named = naming(run, model=None, provider="acme-cloud")
+    other = assembled(named, status=RunStatus.PASS, duration=12).report
+    assert (other.provider, other.actual_cost_usd) == ("acme-cloud", None)
+
+
+def test_usage_details_it_does_not_read_are_kept_under_extra_usage() -> None:
+    completion = json.loads(fixture("openai-chat-completion.json"))
+    completion["usage"]["completion_tokens_details"].update(
+        {"accepted_prediction_tokens": 40, "rejected_prediction_tokens": 12}
+    )
+    result = assembled(
+        openai.parse(json.dumps(completion), source="c.json"), status=RunStatus.PASS, duration=1
+    )
+
+    assert result.report.extra_usage == {
+        "completion_tokens_details.accepted_prediction_tokens": 40.0,
+        "completion_tokens_details.rejected_prediction_tokens": 12.0,
+    }
+    assert result.report.actual_completion_tokens == 612  # the extra counts are not added
+    assert "completion_tokens_details.rejected_prediction_tokens (12)" in result.warnings[0]
 
 
 def test_the_api_does_not_say_how_the_run_ended_unless_a_response_failed() -> None:

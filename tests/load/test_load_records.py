@@ -545,3 +545,61 @@ def test_plan_records_the_line_of_each_slice_entry() -> None:
     assert loaded.findings == []
     # Lines are those of the .md file: the `---` opener is line 1.
     assert dict(loaded.plans[0].item_lines) == {"S1": 5, "S2": 7}
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "line", "field", "message"),
+    [
+        (
+            b"paths:\n  variance_summary: docs/x$(id).yaml\n",
+            2,
+            "paths.variance_summary",
+            "paths.variance_summary 'docs/x$(id).yaml' has characters a shell reads specially "
+            "($ ( ))",
+        ),
+        (
+            b"paths:\n  usage_reports:\n    - plans/*/usage/*.yaml\n    - 'plans/`id`/*.yaml'\n",
+            4,
+            "paths.usage_reports[1]",
+            "paths.usage_reports[1] 'plans/`id`/*.yaml' has characters a shell reads specially (`)",
+        ),
+        (
+            b"paths:\n  plans: [plans/../../etc/*.md]\n",
+            2,
+            "paths.plans[0]",
+            "paths.plans[0] 'plans/../../etc/*.md' has a `..` segment, which leaves its directory",
+        ),
+        (
+            b"paths:\n  variance_summary: -rf.yaml\n",
+            2,
+            "paths.variance_summary",
+            "paths.variance_summary '-rf.yaml' starts with '-', which commands read as an option",
+        ),
+    ],
+)
+def test_config_paths_a_shell_would_read_specially_are_refused(
+    yaml_text: bytes, line: int, field: str, message: str
+) -> None:
+    """`summary-path` reaches `run:` steps: a config path is a finding naming file, line, field
+    and fix before any shell sees it."""
+    config, findings = load_config(".github/plan-budget-gate.yml", yaml_text, max_aliases=100)
+
+    assert config is None
+    (finding,) = findings
+    assert (finding.severity, finding.path, finding.line, finding.field) == (
+        Severity.ERROR,
+        ".github/plan-budget-gate.yml",
+        line,
+        field,
+    )
+    assert finding.message == message
+    assert finding.fix
+
+
+def test_ordinary_globs_and_paths_are_accepted() -> None:
+    text = (
+        b"paths:\n  plans: ['plans/**/plan.md', 'docs/plans/[a-z]*.yaml', 'x/[!_]*.md']\n"
+        b"  variance_summary: docs/release-evidence/v1.2+build@x/summary.yaml\n"
+    )
+    config, findings = load_config("c.yml", text, max_aliases=100)
+    assert (findings, config is not None) == ([], True)

@@ -515,7 +515,11 @@ def test_cli_release_with_a_bad_config_cannot_judge(history: History) -> None:
     builder.commit("Summary outside the repository")
     result = _cli("release", cwd=history.root)
     assert result.returncode == 2
-    assert "paths.variance_summary '../outside.yaml' is not a file path inside" in result.stderr
+    assert result.stderr == (
+        "budget-gate: error: config .github/plan-budget-gate.yml:2: paths.variance_summary "
+        "'../outside.yaml' has a `..` segment, which leaves its directory; write the path from "
+        "the repository root without `..`\n"
+    )
     assert not (history.root.parent / "outside.yaml").exists()
 
 

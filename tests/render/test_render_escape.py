@@ -14,10 +14,12 @@ from markupsafe import Markup
 from budget_gate.render import MARKER
 from budget_gate.render.escape import (
     code_block,
+    inert,
     md_cell,
     md_code,
     md_text,
     plain,
+    plain_path,
     shorten,
     yaml_scalar,
 )
@@ -228,3 +230,17 @@ def test_github_renderer_shows_the_text_literally(raw: str) -> None:
     )
     assert [_visible(cell) for cell in code_cells] == [raw, "z"]
     assert _visible(_github_html(f"x {md_code(raw)} y")) == f"x {raw} y"
+
+
+@given(st.text(alphabet=st.sampled_from([":", "#", "[", " ", "\t", "\n", "a", "e", "\u200b"])))
+def test_inert_text_holds_no_workflow_command(text: str) -> None:
+    for line in inert(text).split("\n"):
+        assert not line.lstrip().startswith("::")
+        assert "##[" not in line
+    assert inert(inert(text)) == inert(text)
+
+
+def test_a_path_that_would_start_a_command_gets_dot_slash() -> None:
+    assert plain_path("::error::x.yaml") == "./::error::x.yaml"
+    assert plain_path(" ::x") == "./ ::x"
+    assert plain_path("plans/a.yaml") == "plans/a.yaml"

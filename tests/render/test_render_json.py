@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from test_render_samples import failing_report, huge_report_for_json, variance
 
+from budget_gate.models.findings import Finding, FindingCode
 from budget_gate.render.json_report import render_json, report_to_dict
 
 TOP_KEYS = {
@@ -86,3 +87,12 @@ def test_non_finite_ratios_become_null() -> None:
     report = replace(failing_report(), totals=variance(1, 2))
     report = replace(report, totals=replace(report.totals, variance_ratio=float("nan")))
     assert json.loads(render_json(report))["totals"]["variance"]["ratio"] is None
+
+
+def test_a_legacy_workflow_command_in_a_string_is_escaped_and_loads_the_same() -> None:
+    finding = Finding.of(FindingCode.ORPHAN_RECORD, "##[error]forged", path="a.yaml", line=1)
+    report = replace(failing_report(), findings=(finding,))
+    text = render_json(report)
+
+    assert "##[" not in text
+    assert json.loads(text)["findings"][0]["message"] == "##[error]forged"

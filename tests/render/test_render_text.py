@@ -63,3 +63,26 @@ def test_fixes_are_printed_in_full() -> None:
     text = render_text(failing_report())
     assert "# Missing estimate for IMP-COST-01/S3 -> plans/imp-cost-01/estimation.yaml" in text
     assert 'plan_id: "IMP-COST-01"' in text
+
+
+def _is_workflow_command(line: str) -> bool:
+    """What the Actions runner runs: `::` first after leading whitespace, or `##[` anywhere
+    (actions/runner `ActionCommand.TryParseV2` and the legacy `TryParse`)."""
+    return line.lstrip().startswith("::") or "##[" in line
+
+
+def test_a_file_named_like_a_workflow_command_is_printed_inert() -> None:
+    """A custom glob can reach a file named `::error title=X::….yaml`: printed first on a line
+    in a `run:` step it would forge an annotation."""
+    forged = "::error title=Budget OK::all slices pass.yaml"
+    findings = (
+        Finding.of(FindingCode.INVALID_ARTIFACT, "bad yaml", path=forged, line=3),
+        Finding.of(FindingCode.ORPHAN_RECORD, "see ##[error]here", path=f"  {forged}", line=1),
+        Finding.of(FindingCode.ORPHAN_RECORD, "::warning::in a message", path=None),
+    )
+    text = render_text(replace(failing_report(), findings=findings))
+
+    assert [line for line in text.splitlines() if _is_workflow_command(line)] == []
+    # the same path, which an editor still opens
+    assert f"./{forged}:3: error invalid-artifact: bad yaml" in text.splitlines()
+    assert "see #\u200b#[error]here" in text

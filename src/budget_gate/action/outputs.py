@@ -141,6 +141,14 @@ def log_published(
             else ""
         )
         runtime.emit(f"budget-gate: PR comment {comment.outcome.value}{where}{deleted}")
+        for item in comment.foreign:
+            runtime.annotate(
+                "warning",
+                f"budget-gate: left alone the comment {item.url} by {item.author}: it carries "
+                "this report's marker but was not written by this token "
+                f"({comment.identity or 'unknown'}), so it is neither edited nor deleted, and "
+                "what it says is not this report",
+            )
     if check is not None:
         if check.channel is CheckChannel.COMMIT_STATUS:
             runtime.annotate(

@@ -1,8 +1,10 @@
 """`budget-gate import FORMAT FILE --plan ID --slice ID`: a usage report from an agent's output.
 
-Thin shell: read the file, parse it with the format's importer, add IDs, prices and the time,
-find where the report goes, then write it atomically. Any problem with the input is one line
-naming the file and line (exit 2) and nothing is written.
+Thin shell: read the file, settle its format (`auto` detects it; an explicit format is checked
+against what the file holds), read its runs (one per session; several need `--session` or
+`--split`), add IDs, prices and the time, find where each report goes, then write them
+atomically. Any problem with the input is one line naming the file and line (exit 2) and
+nothing is written.
 """
 
 from __future__ import annotations
@@ -10,47 +12,47 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 from budget_gate.commands.writing import write_new_file
-from budget_gate.cost.pricing import GenaiPrices, PriceBook
+from budget_gate.cost.pricing import GenaiPrices
 from budget_gate.errors import GateError
-from budget_gate.importers import anthropic, claude_code, codex, openai, openhands
-from budget_gate.importers.assemble import Assembled, RunIdentity, assemble, default_run_id
+from budget_gate.importers.assemble import (
+    Assembled,
+    Prices,
+    RunIdentity,
+    assemble,
+    default_run_id,
+)
 from budget_gate.importers.common import ImportedRun, naming
-from budget_gate.importers.destination import find_destination
+from budget_gate.importers.destination import Destination, find_destination
+from budget_gate.importers.formats import CHOICES, import_runs
 from budget_gate.importers.report_file import check_loads, render_report
 from budget_gate.models.common import ID_PATTERN
 from budget_gate.models.usage import CostSource, RunStatus
+from budget_gate.render.escape import inert
 
-Parser = Callable[..., ImportedRun]
-
-FORMATS: Mapping[str, Parser] = {
-    "claude-code": claude_code.parse,
-    "codex": codex.parse,
-    "openai": openai.parse,
-    "anthropic": anthropic.parse,
-    "openhands": openhands.parse,
-}
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 STDIN = "-"
 
 _DESCRIPTION = """\
 Write a usage report (one file per run) from what an agent already printed:
+  auto         find the format from the file's objects
   claude-code  `claude -p --output-format json` or `--output-format stream-json` output
   codex        `codex exec --json` output (JSON Lines)
   openai       Chat Completions / Responses API objects with usage (one, or JSON Lines)
   anthropic    Messages API objects with usage (one, or JSON Lines)
   openhands    OpenHands metrics JSON (accumulated_token_usage, token_usages)
+A file that plainly holds another format is refused with the format to use. A file with several
+sessions needs --session ID (one of them) or --split (one report each).
 Costs are computed per request from the genai-prices data installed with budget-gate."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = _DESCRIPTION
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("format", choices=list(FORMATS), metavar="FORMAT", help=", ".join(FORMATS))
+    parser.add_argument("format", choices=CHOICES, metavar="FORMAT", help=", ".join(CHOICES))
     parser.add_argument("file", metavar="FILE", help="the agent's output file (- for stdin)")
     parser.add_argument("--plan", required=True, dest="plan_id", help="plan_id of the slice")
     parser.add_argument(
@@ -58,6 +60,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--run-id", help="default: from the session id, else the file's hash")
     parser.add_argument("--agent-id", help="default: the format name, e.g. claude-code")
+    sessions = parser.add_mutually_exclusive_group()
+    sessions.add_argument(
+        "--session", metavar="ID", help="import this session of a file that holds several"
+    )
+    sessions.add_argument(
+        "--split", action="store_true", help="import each session of the file as its own report"
+    )
     parser.add_argument(
         "--status",
         choices=[status.value for status in RunStatus],
@@ -70,7 +79,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how long the run took (required when the output does not say)",
     )
     parser.add_argument("--model", help="the model, for output that does not name it (codex)")
-    parser.add_argument("--provider", help="the provider, e.g. openai, anthropic, azure")
+    parser.add_argument(
+        "--provider",
+        help="the provider, e.g. openai, anthropic, azure (default: found from the model name)",
+    )
     parser.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
     parser.add_argument("--config", help="config file in the repository")
     parser.add_argument(
@@ -83,46 +95,100 @@ def run(args: argparse.Namespace) -> int:
     return import_file(args, prices=GenaiPrices(), now=datetime.now(UTC))
 
 
-def import_file(args: argparse.Namespace, *, prices: PriceBook, now: datetime) -> int:
+def import_file(args: argparse.Namespace, *, prices: Prices, now: datetime) -> int:
     content, source = _read(args.file)
     text = _decode(content, source)
-    imported = naming(
-        FORMATS[args.format](text, source=source), model=args.model, provider=args.provider
+    imported = import_runs(
+        text, requested=args.format, source=source, session=args.session, split=args.split
     )
+    if args.run_id is not None and len(imported.runs) > 1:
+        raise GateError(
+            f"--run-id names one run, but {source} has {len(imported.runs)} sessions to import; "
+            "leave it out (each run is named from its session id) or pick one with --session"
+        )
+    reports = [
+        _assembled(args, run, imported.format, content, source, prices=prices, now=now)
+        for run in imported.runs
+    ]
+    if args.output == STDIN:
+        for assembled in reports:
+            output = render_report(
+                assembled.report, header=_header(imported.format, source, assembled)
+            )
+            check_loads("<stdout>", output)
+            sys.stdout.write(inert(output))
+            _warn(assembled)
+        return 0
+    planned = _destinations(args, reports)
+    for assembled, target in planned:
+        output = render_report(assembled.report, header=_header(imported.format, source, assembled))
+        check_loads(target.relative, output)
+        write_new_file(target.path, output)
+        for line in summary(assembled, written=target.relative, prices=prices):
+            print(inert(line))
+        _warn(assembled)
+    return 0
+
+
+def _assembled(
+    args: argparse.Namespace,
+    run: ImportedRun,
+    format_name: str,
+    content: bytes,
+    source: str,
+    *,
+    prices: Prices,
+    now: datetime,
+) -> Assembled:
+    named = naming(run, model=args.model, provider=args.provider)
     identity = RunIdentity(
         run_id=args.run_id
-        or default_run_id(prefix=args.format, session_id=imported.session_id, content=content),
+        or default_run_id(prefix=format_name, session_id=named.session_id, content=content),
         plan_id=args.plan_id,
         slice_id=args.slice_id,
-        agent_id=args.agent_id or args.format,
+        agent_id=args.agent_id or format_name,
     )
     _check_ids(identity)
-    assembled = assemble(
-        imported,
+    return assemble(
+        named,
         identity=identity,
-        status=_status(args, imported, source),
-        duration_seconds=_duration(args, imported, source),
+        status=_status(args, named, source),
+        duration_seconds=_duration(args, named, source),
         prices=prices,
         now=now.replace(microsecond=0),
     )
-    header = _header(args.format, source, assembled)
-    if args.output == STDIN:
-        output = render_report(assembled.report, header=header)
-        check_loads("<stdout>", output)
-        sys.stdout.write(output)
-        return 0
-    target = find_destination(
-        repo=args.repo,
-        config_path=args.config,
-        identity=identity,
-        output=None if args.output is None else Path(args.output),
-    )
-    output = render_report(assembled.report, header=header)
-    check_loads(target.relative, output)
-    write_new_file(target.path, output)
-    for line in summary(assembled, written=target.relative, prices=prices):
-        print(line)
-    return 0
+
+
+def _destinations(
+    args: argparse.Namespace, reports: list[Assembled]
+) -> list[tuple[Assembled, Destination]]:
+    """Where every report goes, all found before any is written."""
+    if args.output is not None and len(reports) > 1:
+        raise GateError(
+            "--output names one file, but --split imports several sessions; leave it out (each "
+            "report goes where the config's usage report paths put it)"
+        )
+    planned = []
+    for assembled in reports:
+        report = assembled.report
+        target = find_destination(
+            repo=args.repo,
+            config_path=args.config,
+            identity=RunIdentity(
+                run_id=report.run_id,
+                plan_id=report.plan_id,
+                slice_id=report.slice_id,
+                agent_id=report.agent_id,
+            ),
+            output=None if args.output is None else Path(args.output),
+        )
+        planned.append((assembled, target))
+    return planned
+
+
+def _warn(assembled: Assembled) -> None:
+    for line in assembled.warnings:
+        print(f"budget-gate: warning: {inert(line)}", file=sys.stderr)
 
 
 def _read(name: str) -> tuple[bytes, str]:
@@ -204,10 +270,11 @@ def _header(format_name: str, source: str, assembled: Assembled) -> list[str]:
         "Tokens follow the OpenTelemetry GenAI meanings: prompt includes cache reads and "
         "writes, completion includes reasoning, total = prompt + completion.",
         *assembled.notes,
+        *(f"Warning: {line}" for line in assembled.warnings),
     ]
 
 
-def summary(assembled: Assembled, *, written: str, prices: PriceBook) -> list[str]:
+def summary(assembled: Assembled, *, written: str, prices: Prices) -> list[str]:
     """What was written, in a few lines a person reads in a CI log."""
     report = assembled.report
     lines = [
@@ -225,7 +292,7 @@ def summary(assembled: Assembled, *, written: str, prices: PriceBook) -> list[st
     return lines
 
 
-def _cost_line(assembled: Assembled, prices: PriceBook) -> str:
+def _cost_line(assembled: Assembled, prices: Prices) -> str:
     report = assembled.report
     if report.actual_cost_usd is None:
         return "n/a (see the notes)"

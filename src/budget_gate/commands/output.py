@@ -6,10 +6,13 @@ import sys
 from pathlib import Path
 
 from budget_gate.errors import GateError
+from budget_gate.render.escape import inert
 
 
 def emit(text: str, output: Path | None) -> None:
+    """To stdout (made inert: it may be an Actions log) or to the file as it is."""
     if output is None:
+        text = inert(text)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     try:

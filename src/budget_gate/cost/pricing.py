@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # imported when a price is first computed: its data takes lon
     from genai_prices import Usage
     from genai_prices.types import ModelInfo, ModelPrice, PriceCalculation
 
+from budget_gate.cost.providers import provider_serving
+
 MICRO_DOLLARS = Decimal("0.000001")
 _EXACT = Decimal("1e-12")
 _WIDE = Context(prec=60)
@@ -116,6 +118,10 @@ class GenaiPrices:
         from importlib.metadata import version
 
         return f"genai-prices {version('genai-prices')}"
+
+    def provider_of(self, model: str) -> str | None:
+        """The provider that serves `model` by its name in this data (`cost.providers`)."""
+        return provider_serving(model)
 
     def price(self, query: PriceQuery) -> Decimal | None:
         """The USD price, or None when the data has no such model or provider."""

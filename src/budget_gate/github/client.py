@@ -28,6 +28,7 @@ REQUEST_TIMEOUT_SECONDS = 20
 WRITE_SPACING_SECONDS = 1.0
 """GitHub asks integrations to leave about a second between content-creating requests."""
 USER_AGENT = f"plan-budget-gate/{__version__}"
+VIEWER_QUERY = "query { viewer { login } }"
 _DETAIL_CHARS = 300
 
 
@@ -62,7 +63,6 @@ class Comment:
     id: int
     body: str
     author: str
-    author_is_bot: bool
     html_url: str
 
 
@@ -201,6 +201,22 @@ class RepoClient:
         with self._call("reading the token's user"):
             return str(self._gh.get_user().login)
 
+    def viewer_login(self) -> str:
+        """The token's own login from GraphQL's `viewer`, which installation tokens (the
+        workflow's `GITHUB_TOKEN`, a GitHub App's) can read: `github-actions[bot]`,
+        `<app>[bot]`."""
+        with self._call("reading the token's identity"):
+            _, data = self._gh.requester.graphql_query(VIEWER_QUERY, {})
+        login = (data.get("data") or {}).get("viewer", {}).get("login")
+        if not isinstance(login, str) or not login:
+            raise GitHubError(
+                kind=ProblemKind.REJECTED,
+                action="reading the token's identity",
+                status=200,
+                detail="the GraphQL answer has no viewer login",
+            )
+        return login
+
     # -- checks and statuses -------------------------------------------------------------------
 
     def create_check_run(
@@ -272,6 +288,5 @@ def _comment(item: IssueComment) -> Comment:
         id=item.id,
         body=item.body or "",
         author=user.login if user is not None else "",
-        author_is_bot=user is not None and user.type == "Bot",
         html_url=item.html_url,
     )

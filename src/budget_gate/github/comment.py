@@ -1,17 +1,19 @@
 """The sticky PR comment: one per pull request, found again on every run, never duplicated.
 
-A comment is ours when its body holds the report's hidden marker **and** the token's identity
-wrote it; anyone can paste the marker into a comment, nobody can post as our identity. The
-identity is found without an extra request when possible:
+A comment is ours when its body holds the report's hidden marker **and** its author is the
+token's own identity; anyone can paste the marker into a comment (a person, or another bot with
+write access), nobody can post as our identity. The identity is asked once, and only when some
+comment carries the marker:
 
-- an installation token (`ghs_…`: the workflow's `GITHUB_TOKEN`, whose comments are by
-  `github-actions[bot]`, or a GitHub App's token, `<app>[bot]`) writes as a **bot** account, and
-  only GitHub Apps a maintainer installed can post as one, so a bot author is ours. The
-  comment's `user.type` comes with every listed comment; matching the exact `<app>[bot]` login
-  or `performed_via_github_app.slug` would need the app's slug, which an installation token
-  cannot read (`GET /app` needs the app's JWT);
-- any other token is a user's (PAT): one `GET /user` gives its login, asked only when some
-  comment carries the marker.
+- a user's token (PAT): `GET /user`;
+- an installation token (`ghs_…`: the workflow's `GITHUB_TOKEN`, which writes as
+  `github-actions[bot]`, or a GitHub App's, `<app>[bot]`), for which `GET /user` is 403 and
+  `GET /app` needs the app's JWT: the GraphQL `viewer`, which answers installation tokens with
+  their bot login. Should GitHub not answer that, the identity is `github-actions[bot]`, the
+  token the action gets by default, and the first comment we create says who we are.
+
+A comment with the marker by anyone else is left alone (never edited, deleted, or let stand in
+for our report, whatever its stamp says) and listed in the result, so the log can name it.
 
 Every body ends with a stamp `<!-- plan-budget-gate:stamp head=SHA at=TIME digest=HEX -->`: the
 head commit judged, the time of the event judged and a digest of the report's content. A run
@@ -42,6 +44,8 @@ _STAMP = re.compile(
     r"at=(?P<at>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) digest=(?P<digest>[0-9a-f]{16,64}) -->"
 )
 INSTALLATION_TOKEN_PREFIX = "ghs_"  # noqa: S105 - a token kind, not a token
+GITHUB_ACTIONS_BOT = "github-actions[bot]"
+"""Who the workflow's own `GITHUB_TOKEN` writes as."""
 
 
 class CommentApi(Protocol):
@@ -54,6 +58,8 @@ class CommentApi(Protocol):
     def delete_comment(self, comment_id: int) -> None: ...
 
     def authenticated_login(self) -> str: ...
+
+    def viewer_login(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,32 +98,49 @@ class CommentOutcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ForeignComment:
+    """A comment that carries the marker but was written by someone else: left alone."""
+
+    author: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class CommentResult:
     outcome: CommentOutcome
     url: str | None = None
     duplicates_deleted: int = 0
+    identity: str | None = None
+    """The token's login, when it had to be asked."""
+    foreign: tuple[ForeignComment, ...] = ()
 
 
 class _Owner:
-    """Decides whether a comment was written by the token's identity (see module docstring)."""
+    """The token's own identity (see the module docstring), asked at most once."""
 
     def __init__(self, api: CommentApi, token: str) -> None:
         self._api = api
-        self._bot = token.startswith(INSTALLATION_TOKEN_PREFIX)
-        self._login: str | None = None
+        self._installation = token.startswith(INSTALLATION_TOKEN_PREFIX)
+        self.login: str | None = None
 
     def owns(self, comment: Comment) -> bool:
-        if self._bot:
-            return comment.author_is_bot
-        if self._login is None:
+        if self.login is None:
+            self.login = self._find()
+        return comment.author.lower() == self.login.lower()
+
+    def _find(self) -> str:
+        if not self._installation:
             try:
-                self._login = self._api.authenticated_login().lower()
+                return self._api.authenticated_login()
             except GitHubError as problem:
                 if problem.kind is not ProblemKind.FORBIDDEN:
-                    raise
-                self._bot = True  # an installation token in another format: it is a bot
-                return comment.author_is_bot
-        return comment.author.lower() == self._login
+                    raise  # an installation token in another format answers 403: ask GraphQL
+        try:
+            return self._api.viewer_login()
+        except GitHubError as problem:
+            if problem.kind in (ProblemKind.RATE_LIMITED, ProblemKind.UNAVAILABLE):
+                raise
+            return GITHUB_ACTIONS_BOT
 
 
 def _sized(render: Callable[[int], str], stamp: Stamp, limit: int) -> str:
@@ -174,35 +197,56 @@ def publish_comment(
         return api.create_comment(number, body)
 
     owner = _Owner(api, token)
-    mine = [item for item in api.list_comments(number) if MARKER in item.body and owner.owns(item)]
+    marked = [item for item in api.list_comments(number) if MARKER in item.body]
+    mine = [item for item in marked if owner.owns(item)]
+    found = _Found(
+        identity=owner.login,
+        foreign=tuple(
+            ForeignComment(author=item.author, url=item.html_url)
+            for item in marked
+            if item not in mine
+        ),
+    )
     for item in mine:
-        found = Stamp.find(item.body)
-        if found is not None and found.at > stamp.at:
-            return CommentResult(outcome=CommentOutcome.NEWER_EXISTS, url=item.html_url)
+        stamped = Stamp.find(item.body)
+        if stamped is not None and stamped.at > stamp.at:
+            return found.result(CommentOutcome.NEWER_EXISTS, item)
     if mode is CommentMode.RECREATE:
         deleted = _delete_all(api, mine)
         created = _send(create, compose, max_chars)
         outcome = CommentOutcome.RECREATED if mine else CommentOutcome.CREATED
-        return CommentResult(outcome=outcome, url=created.html_url, duplicates_deleted=deleted)
+        return found.result(outcome, created, deleted=deleted)
     if not mine:
-        created = _send(create, compose, max_chars)
-        return CommentResult(outcome=CommentOutcome.CREATED, url=created.html_url)
+        return found.result(CommentOutcome.CREATED, _send(create, compose, max_chars))
     keep, duplicates = mine[0], mine[1:]
     deleted = _delete_all(api, duplicates)
     previous = Stamp.find(keep.body)
     if previous is not None and previous.same_content(stamp):
-        return CommentResult(
-            outcome=CommentOutcome.UNCHANGED, url=keep.html_url, duplicates_deleted=deleted
-        )
+        return found.result(CommentOutcome.UNCHANGED, keep, deleted=deleted)
     try:
         edited = _send(lambda body: api.edit_comment(keep.id, body), compose, max_chars)
     except GitHubError as problem:
         if problem.kind is not ProblemKind.NOT_FOUND:
             raise
         created = _send(create, compose, max_chars)  # deleted between listing and editing
+        return found.result(CommentOutcome.CREATED, created, deleted=deleted)
+    return found.result(CommentOutcome.UPDATED, edited, deleted=deleted)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What the listing showed, carried into every result."""
+
+    identity: str | None
+    foreign: tuple[ForeignComment, ...]
+
+    def result(
+        self, outcome: CommentOutcome, comment: Comment, *, deleted: int = 0
+    ) -> CommentResult:
         return CommentResult(
-            outcome=CommentOutcome.CREATED, url=created.html_url, duplicates_deleted=deleted
+            outcome=outcome,
+            url=comment.html_url,
+            duplicates_deleted=deleted,
+            identity=self.identity or comment.author,  # else learned from our own comment
+            foreign=self.foreign,
         )
-    return CommentResult(
-        outcome=CommentOutcome.UPDATED, url=edited.html_url, duplicates_deleted=deleted
-    )

@@ -8,7 +8,9 @@ Anthropic's `input_tokens` *excludes* the cache, so prompt tokens are `input_tok
 `cache_read_input_tokens` + `cache_creation_input_tokens`; `cache_creation` splits the cache
 writes by lifetime (`ephemeral_1h_input_tokens` cost more than five-minute ones). Completion
 tokens are `output_tokens` (extended thinking included). The API does not say how the agent's
-run ended or how long it took (`--status`, `--duration`).
+run ended or how long it took (`--status`, `--duration`). The same responses come from Amazon
+Bedrock and Google Vertex, so the provider is found from the model name in the price data
+(`--provider` names it otherwise).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from __future__ import annotations
 from budget_gate.cost.pricing import TokenCounts
 from budget_gate.importers.common import (
     AgentOutputError,
+    Document,
+    ExtraUsage,
+    Fidelity,
     Fields,
     ImportedRun,
     UsageUnit,
@@ -24,29 +29,63 @@ from budget_gate.importers.common import (
 )
 
 FORMAT = "anthropic-messages"
-PROVIDER = "anthropic"
+USAGE_READ = frozenset(
+    {
+        "input_tokens",
+        "output_tokens",
+        "cache_read_input_tokens",
+        "cache_creation_input_tokens",
+        "cache_creation",
+        "service_tier",
+        "inference_geo",
+    }
+)
+"""The usage fields read (or holding no spend of their own); any other is kept as extra."""
+FIDELITY = Fidelity(
+    name="anthropic",
+    reads=(
+        "per response: `model`, `usage.input_tokens`, `usage.output_tokens`, "
+        "`usage.cache_read_input_tokens`, `usage.cache_creation_input_tokens`, "
+        "`usage.cache_creation.ephemeral_1h_input_tokens`",
+        "Message Batches result lines (`result.message`); bare usage objects",
+    ),
+    exact=("tokens, cache reads and writes, requests (one per response)", "computed cost"),
+    lower_bounds=(),
+)
 
 
 def parse(text: str, *, source: str) -> ImportedRun:
+    return read(read_documents(text, source=source), source=source)[0]
+
+
+def read(documents: list[Document], *, source: str) -> list[ImportedRun]:
+    """One run: the API has no sessions, every response is one request."""
     units: list[UsageUnit] = []
-    for document in read_documents(text, source=source):
+    extra = ExtraUsage(USAGE_READ)
+    for document in documents:
         items = document.value if isinstance(document.value, list) else [document.value]
         for value in items:
             found = _usage_of(Fields(value, source=source, line=document.line))
             if found is None:
                 continue
             model, usage = found
+            extra.add(usage)
             units.append(
-                UsageUnit(
-                    model=model, provider=PROVIDER, tokens=anthropic_tokens(usage), requests=1
-                )
+                UsageUnit(model=model, provider=None, tokens=anthropic_tokens(usage), requests=1)
             )
     if not units:
         raise AgentOutputError(
             f"{source}: no usage object found; pass Messages API responses (one JSON document, "
             "or one per line) that include `usage`"
         )
-    return ImportedRun(source_format=FORMAT, units=tuple(units), requests=len(units))
+    return [
+        ImportedRun(
+            source_format=FORMAT,
+            units=tuple(units),
+            requests=len(units),
+            extra_usage=extra.result(),
+        )
+    ]
 
 
 def _usage_of(item: Fields) -> tuple[str | None, Fields] | None:

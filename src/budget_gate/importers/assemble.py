@@ -5,16 +5,20 @@ the prices are summed per model, so a long-context tier applies per request, nev
 total. The agent's own cost, when it reports one, is the report's `actual_cost_usd`
 (`cost_source: reported`) with the price data's next to it (`computed_cost_usd`); otherwise the
 computed cost is the report's (`cost_source: computed`). A unit the price data cannot price
-leaves the computed cost unknown (omitted), never partial.
+leaves the computed cost unknown (omitted), never partial. A unit whose format does not fix its
+provider gets the one the price data finds for its model name. Usage fields the importer did not
+read are kept under `extra_usage` and named in a warning.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from budget_gate.cost.pricing import PriceBook, PriceQuery, TokenCounts, to_usd
 from budget_gate.importers.common import ImportedRun, UsageUnit
@@ -34,11 +38,19 @@ class RunIdentity:
     agent_id: str
 
 
+class Prices(PriceBook, Protocol):
+    """The price book, and which provider serves a model by its name."""
+
+    def provider_of(self, model: str) -> str | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Assembled:
     report: UsageReport
     notes: tuple[str, ...]
     """What the user should know: the source's caveats and anything left unpriced."""
+    warnings: tuple[str, ...] = ()
+    """What may be missing from the report: usage the importer does not read."""
 
 
 @dataclass(slots=True)
@@ -56,10 +68,11 @@ def assemble(
     identity: RunIdentity,
     status: RunStatus,
     duration_seconds: float,
-    prices: PriceBook,
+    prices: Prices,
     now: datetime,
 ) -> Assembled:
     notes = list(run.notes)
+    run = replace(run, units=_with_providers(run.units, prices))
     groups = _by_model(run.units, prices=prices, now=now, notes=notes)
     named = [group for group in groups if group.model is not None]
     total = sum((unit.tokens for unit in run.units), TokenCounts(prompt=0, completion=0))
@@ -97,8 +110,33 @@ def assemble(
         requests_lower_bound=run.requests_lower_bound,
         computed_cost_usd=computed if reported is not None else None,
         price_data=prices.version if computed is not None else None,
+        extra_usage=_extra(run.extra_usage),
     )
-    return Assembled(report=report, notes=tuple(notes))
+    return Assembled(report=report, notes=tuple(notes), warnings=_extra_warning(run.extra_usage))
+
+
+def _with_providers(units: tuple[UsageUnit, ...], prices: Prices) -> tuple[UsageUnit, ...]:
+    return tuple(
+        unit
+        if unit.provider is not None or unit.model is None
+        else replace(unit, provider=prices.provider_of(unit.model))
+        for unit in units
+    )
+
+
+def _extra(extra: Mapping[str, float]) -> dict[str, float] | None:
+    return {key: float(value) for key, value in extra.items()} or None
+
+
+def _extra_warning(extra: Mapping[str, float]) -> tuple[str, ...]:
+    if not extra:
+        return ()
+    named = ", ".join(f"{key} ({value:,g})" for key, value in extra.items())
+    return (
+        f"The output has usage fields budget-gate does not read: {named}. They are kept under "
+        "extra_usage and are not counted in the tokens or the cost; check whether they cost "
+        "anything.",
+    )
 
 
 def _by_model(

@@ -17,37 +17,74 @@ from __future__ import annotations
 
 from budget_gate.importers.common import (
     AgentOutputError,
+    Document,
+    ExtraUsage,
+    Fidelity,
     Fields,
     ImportedRun,
     UsageUnit,
     read_documents,
     tokens,
 )
+from budget_gate.importers.sessions import only_session
 from budget_gate.models.usage import RunStatus
 
 FORMAT = "codex-exec-json"
-PROVIDER = "openai"
 TOOL_ITEMS = frozenset({"command_execution", "file_change", "mcp_tool_call", "web_search"})
+USAGE_READ = frozenset(
+    {"input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens"}
+)
+FIDELITY = Fidelity(
+    name="codex",
+    reads=(
+        "`thread.started.thread_id` (the session), `turn.completed.usage`: `input_tokens`, "
+        "`cached_input_tokens`, `output_tokens`, `reasoning_output_tokens`",
+        "`turn.failed` / `error` (the run failed), completed tool items (tool calls)",
+    ),
+    exact=("tokens, cache reads, reasoning (summed over the turns)", "status"),
+    lower_bounds=(
+        "requests (the completed turns; each made at least one request)",
+        "computed cost (a turn's requests are priced below any long-context tier)",
+    ),
+)
 
 
 def parse(text: str, *, source: str) -> ImportedRun:
+    """The one session of the output (several are refused: see `sessions.only_session`)."""
+    return only_session(read(read_documents(text, source=source), source=source), source=source)
+
+
+def read(documents: list[Document], *, source: str) -> list[ImportedRun]:
+    """One run per thread (`thread.started`), first seen first; a resumed thread (the same
+    `thread_id` again) continues its run."""
+    threads: dict[str | None, list[Fields]] = {}
+    current: str | None = None
+    for document in documents:
+        event = Fields(document.value, source=source, line=document.line)
+        if event.text("type") == "thread.started":
+            thread_id = event.text("thread_id")
+            if current is None and None in threads and thread_id not in threads:
+                threads[thread_id] = threads.pop(None)  # the events before it are its own
+            current = thread_id
+        threads.setdefault(current, []).append(event)
+    return [_thread(thread_id, events, source) for thread_id, events in threads.items()]
+
+
+def _thread(thread_id: str | None, events: list[Fields], source: str) -> ImportedRun:
     units: list[UsageUnit] = []
-    thread_id: str | None = None
     failures = 0
     tools: set[str] = set()
-    for document in read_documents(text, source=source):
-        event = Fields(document.value, source=source, line=document.line)
+    extra = ExtraUsage(USAGE_READ)
+    for event in events:
         kind = event.text("type")
-        if kind == "thread.started":
-            thread_id = thread_id or event.text("thread_id")
-        elif kind == "turn.completed":
-            units.append(_turn(event))
+        if kind == "turn.completed":
+            units.append(_turn(event, extra))
         elif kind in ("turn.failed", "error"):
             failures += 1
         elif kind == "item.completed":
             item = event.object("item")
             if item is not None and item.text("type") in TOOL_ITEMS:
-                tools.add(item.text("id") or f"line {document.line}")
+                tools.add(item.text("id") or f"line {event.line}")
     if not units and not failures:
         raise AgentOutputError(
             f"{source}: no turn.completed or turn.failed event; pass the JSON Lines that "
@@ -67,15 +104,17 @@ def parse(text: str, *, source: str) -> ImportedRun:
         session_id=thread_id,
         tool_calls=len(tools),
         notes=tuple(notes),
+        extra_usage=extra.result(),
     )
 
 
-def _turn(event: Fields) -> UsageUnit:
+def _turn(event: Fields, extra: ExtraUsage) -> UsageUnit:
     usage = event.object("usage", required=True)
     assert usage is not None
+    extra.add(usage)
     return UsageUnit(
         model=None,
-        provider=PROVIDER,
+        provider=None,
         tokens=tokens(
             usage,
             prompt=usage.count("input_tokens"),

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from budget_gate.cost.pricing import TokenCounts
@@ -20,6 +21,9 @@ from budget_gate.errors import GateError
 from budget_gate.models.usage import RunStatus
 
 SHOWN_CHARS = 40
+MAX_EXTRA_FIELDS = 50
+"""At most this many unread usage fields are kept: a file of thousands is not usage."""
+_EXTRA_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,99}$")
 
 
 class AgentOutputError(GateError):
@@ -63,6 +67,61 @@ class ImportedRun:
     tool_calls: int | None = None
     notes: tuple[str, ...] = ()
     """Caveats about this source, printed and written into the report as comments."""
+    extra_usage: Mapping[str, float] = field(default_factory=dict)
+    """Usage counts the importer does not read (`server_tool_use.web_search_requests`, a cache
+    count a newer release added), summed by their path in the usage object."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fidelity:
+    """What one importer reads and how far its figures can be trusted (docs/formats.md)."""
+
+    name: str
+    """The format's name on the command line."""
+    reads: tuple[str, ...]
+    exact: tuple[str, ...]
+    lower_bounds: tuple[str, ...]
+
+
+class ExtraUsage:
+    """Collects the usage fields an importer does not read, so none is dropped without a word.
+
+    `read` names the fields (dotted paths) the importer reads or knows to hold no spend of
+    their own (a limit, a tier name); a path names its whole subtree. Only non-zero numbers are
+    kept: a zero spent nothing, and text is a label, not usage.
+    """
+
+    def __init__(self, read: frozenset[str]) -> None:
+        self.read = read
+        self.totals: dict[str, float] = {}
+
+    def add(self, usage: Fields) -> None:
+        self._walk(usage.data, prefix="")
+
+    def _walk(self, data: Mapping[str, Any], *, prefix: str) -> None:
+        for key, value in data.items():
+            path = f"{prefix}{key}"
+            if path in self.read:
+                continue
+            if isinstance(value, Mapping):
+                self._walk(value, prefix=f"{path}.")
+            elif _is_amount(value) and value and _EXTRA_KEY.match(path) and self._room(path):
+                self.totals[path] = self.totals.get(path, 0) + value
+
+    def _room(self, path: str) -> bool:
+        return path in self.totals or len(self.totals) < MAX_EXTRA_FIELDS
+
+    def result(self) -> dict[str, float]:
+        return dict(self.totals)
+
+
+def _is_amount(value: Any) -> bool:
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, int | float)
+        and math.isfinite(value)
+        and value >= 0
+    )
 
 
 def naming(run: ImportedRun, *, model: str | None, provider: str | None) -> ImportedRun:
@@ -242,6 +301,30 @@ def tokens(
         cache_read=cache_read,
         cache_write=cache_write,
         cache_write_1h=min(cache_write_1h, cache_write),
+        reasoning=reasoning,
+    )
+
+
+def remainder(total: TokenCounts, part: TokenCounts) -> TokenCounts | None:
+    """What `total` counts beyond `part`, kind by kind; None when `part` counts more of any kind
+    (the sources are inconsistent). Totals that do not split the one-hour cache writes leave
+    the remainder without any."""
+    prompt = total.prompt - part.prompt
+    completion = total.completion - part.completion
+    cache_read = total.cache_read - part.cache_read
+    cache_write = total.cache_write - part.cache_write
+    reasoning = total.reasoning - part.reasoning
+    if (
+        min(prompt, completion, cache_read, cache_write, reasoning) < 0
+        or cache_read + cache_write > prompt
+        or reasoning > completion
+    ):
+        return None
+    return TokenCounts(
+        prompt=prompt,
+        completion=completion,
+        cache_read=cache_read,
+        cache_write=cache_write,
         reasoning=reasoning,
     )
 

@@ -12,7 +12,9 @@ Chat Completions `usage`: `prompt_tokens` (includes `prompt_tokens_details.cache
 `output_tokens_details.reasoning_tokens`). Both are already the OpenTelemetry meanings.
 
 The API does not say how the agent's run ended or how long it took (`--status`, `--duration`),
-except that a `failed` response makes the run FAIL.
+except that a `failed` response makes the run FAIL. Many providers serve the same API
+(DeepSeek, Azure, OpenRouter, ...), so the provider is found from the model name in the price
+data (`--provider` names it otherwise).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from __future__ import annotations
 from budget_gate.cost.pricing import TokenCounts
 from budget_gate.importers.common import (
     AgentOutputError,
+    Document,
+    ExtraUsage,
+    Fidelity,
     Fields,
     ImportedRun,
     UsageUnit,
@@ -30,15 +35,46 @@ from budget_gate.models.usage import RunStatus
 
 CHAT_FORMAT = "openai-chat-completions"
 RESPONSES_FORMAT = "openai-responses"
-PROVIDER = "openai"
 FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
+USAGE_READ = frozenset(
+    {
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "prompt_tokens_details.cached_tokens",
+        "completion_tokens_details.reasoning_tokens",
+        "input_tokens",
+        "output_tokens",
+        "input_tokens_details.cached_tokens",
+        "output_tokens_details.reasoning_tokens",
+    }
+)
+FIDELITY = Fidelity(
+    name="openai",
+    reads=(
+        "per response: `model`, `status`; Chat Completions `usage.prompt_tokens`, "
+        "`completion_tokens`, `prompt_tokens_details.cached_tokens`, "
+        "`completion_tokens_details.reasoning_tokens`; Responses `usage.input_tokens`, "
+        "`output_tokens`, `input_tokens_details.cached_tokens`, "
+        "`output_tokens_details.reasoning_tokens`",
+        "`response.completed` / `incomplete` / `failed` stream events; bare usage objects",
+    ),
+    exact=("tokens, cache reads, reasoning, requests (one per response)", "computed cost"),
+    lower_bounds=(),
+)
 
 
 def parse(text: str, *, source: str) -> ImportedRun:
+    return read(read_documents(text, source=source), source=source)[0]
+
+
+def read(documents: list[Document], *, source: str) -> list[ImportedRun]:
+    """One run: the API has no sessions, every response is one request."""
     units: list[UsageUnit] = []
     flavours: set[str] = set()
     failed = False
-    for document in _flatten(text, source):
+    extra = ExtraUsage(USAGE_READ)
+    for document in _flatten(documents):
         item = Fields(document[0], source=source, line=document[1])
         found = _usage_of(item)
         if found is None:
@@ -47,10 +83,11 @@ def parse(text: str, *, source: str) -> ImportedRun:
         flavour = CHAT_FORMAT if usage.has("prompt_tokens") else RESPONSES_FORMAT
         flavours.add(flavour)
         failed = failed or (response is not None and response.text("status") == "failed")
+        extra.add(usage)
         units.append(
             UsageUnit(
                 model=None if response is None else response.text("model"),
-                provider=PROVIDER,
+                provider=None,
                 tokens=chat_tokens(usage) if flavour == CHAT_FORMAT else responses_tokens(usage),
                 requests=1,
             )
@@ -60,18 +97,20 @@ def parse(text: str, *, source: str) -> ImportedRun:
             f"{source}: no usage object found; pass Chat Completions or Responses API objects "
             "(one JSON document, or one per line) that include `usage`"
         )
-    return ImportedRun(
+    run = ImportedRun(
         source_format=flavours.pop() if len(flavours) == 1 else "openai-usage",
         units=tuple(units),
         requests=len(units),
         status=RunStatus.FAIL if failed else None,
+        extra_usage=extra.result(),
     )
+    return [run]
 
 
-def _flatten(text: str, source: str) -> list[tuple[object, int]]:
+def _flatten(documents: list[Document]) -> list[tuple[object, int]]:
     """Every object of the input: a JSON array counts as its items."""
     flat: list[tuple[object, int]] = []
-    for document in read_documents(text, source=source):
+    for document in documents:
         items = document.value if isinstance(document.value, list) else [document.value]
         flat.extend((item, document.line) for item in items)
     return flat

@@ -24,16 +24,48 @@ from dataclasses import dataclass
 from budget_gate.cost.pricing import TokenCounts
 from budget_gate.importers.common import (
     AgentOutputError,
+    Document,
+    ExtraUsage,
+    Fidelity,
     Fields,
     ImportedRun,
     UsageUnit,
     read_documents,
+    remainder,
     split_provider,
     tokens,
 )
 
 FORMAT = "openhands-metrics"
 NO_TOKENS = TokenCounts(prompt=0, completion=0)
+USAGE_READ = frozenset(
+    {
+        "prompt_tokens",
+        "completion_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "reasoning_tokens",
+        "model",
+        "response_id",
+        "context_window",
+        "per_turn_token",
+    }
+)
+FIDELITY = Fidelity(
+    name="openhands",
+    reads=(
+        "`accumulated_cost`, `accumulated_token_usage` and each `token_usages` entry: "
+        "`model`, `prompt_tokens`, `completion_tokens`, `cache_read_tokens`, "
+        "`cache_write_tokens`, `reasoning_tokens`",
+        "the V1 SDK's `usage_to_metrics` (one metrics object per LLM)",
+    ),
+    exact=(
+        "tokens, cache reads and writes, reasoning (`accumulated_token_usage`)",
+        "the agent's own cost (`accumulated_cost`)",
+        "requests, when every call is still listed in `token_usages`",
+    ),
+    lower_bounds=("requests, when OpenHands dropped old `token_usages` entries (it keeps 500)",),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +77,19 @@ class _Metrics:
 
 
 def parse(text: str, *, source: str) -> ImportedRun:
-    documents = read_documents(text, source=source)
+    return read(read_documents(text, source=source), source=source)[0]
+
+
+def read(documents: list[Document], *, source: str) -> list[ImportedRun]:
+    """One run: the metrics of one conversation."""
     if len(documents) != 1:
         raise AgentOutputError(
             f"{source}:{documents[1].line}: expected one JSON document (OpenHands metrics), "
             "found another; import each run's metrics on its own"
         )
     top = Fields(documents[0].value, source=source, line=documents[0].line)
-    found = [_metrics(item) for item in _metrics_objects(top)]
+    extra = ExtraUsage(USAGE_READ)
+    found = [_metrics(item, extra) for item in _metrics_objects(top)]
     costs = [item.cost for item in found]
     complete = all(item.complete for item in found)
     notes = []
@@ -61,7 +98,7 @@ def parse(text: str, *, source: str) -> ImportedRun:
             "OpenHands kept fewer token_usages entries than it made calls (it keeps the latest "
             "500), so actual_requests is a lower bound."
         )
-    return ImportedRun(
+    run = ImportedRun(
         source_format=FORMAT,
         units=tuple(unit for item in found for unit in item.units),
         requests=sum(item.requests for item in found),
@@ -70,7 +107,9 @@ def parse(text: str, *, source: str) -> ImportedRun:
         if any(cost is None for cost in costs)
         else sum(c or 0 for c in costs),
         notes=tuple(notes),
+        extra_usage=extra.result(),
     )
+    return [run]
 
 
 def _metrics_objects(top: Fields) -> list[Fields]:
@@ -90,14 +129,15 @@ def _metrics_objects(top: Fields) -> list[Fields]:
     return [top]
 
 
-def _metrics(metrics: Fields) -> _Metrics:
+def _metrics(metrics: Fields, extra: ExtraUsage) -> _Metrics:
     total_fields = metrics.object("accumulated_token_usage", required=True)
     assert total_fields is not None
+    extra.add(total_fields)
     default_model = metrics.text("model_name") or total_fields.text("model")
     total = _tokens(total_fields)
     units = [_unit(entry, default_model, requests=1) for entry in metrics.objects("token_usages")]
     listed = sum((unit.tokens for unit in units), NO_TOKENS)
-    rest = _minus(total, listed)
+    rest = remainder(total, listed)
     if rest is None:
         raise metrics.problem(
             "token_usages",
@@ -136,25 +176,4 @@ def _tokens(usage: Fields) -> TokenCounts:
         reasoning=usage.count("reasoning_tokens", required=False),
         prompt_key="prompt_tokens",
         completion_key="completion_tokens",
-    )
-
-
-def _minus(total: TokenCounts, part: TokenCounts) -> TokenCounts | None:
-    """`total - part` field by field; None when any field would be negative."""
-    fields = (
-        total.prompt - part.prompt,
-        total.completion - part.completion,
-        total.cache_read - part.cache_read,
-        total.cache_write - part.cache_write,
-        total.reasoning - part.reasoning,
-    )
-    prompt, completion, cache_read, cache_write, reasoning = fields
-    if min(fields) < 0 or cache_read + cache_write > prompt or reasoning > completion:
-        return None
-    return TokenCounts(
-        prompt=prompt,
-        completion=completion,
-        cache_read=cache_read,
-        cache_write=cache_write,
-        reasoning=reasoning,
     )

@@ -28,7 +28,7 @@ from budget_gate.load.model_fields import (
     whole_number_words,
 )
 from budget_gate.load.yaml_reader import YamlDocument
-from budget_gate.models.common import ID_PATTERN
+from budget_gate.models.common import FIELD_PLACEHOLDER, ID_PATTERN
 from budget_gate.models.findings import Finding, FindingCode
 
 _EXTENSION_PREFIXES = ("x-", "x_")
@@ -223,7 +223,7 @@ def _words(
     if kind in ("value_error", "assertion_error"):
         text = str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
         message, _, fix = text.partition("; ")
-        return message, fix or f"correct {name}"
+        return message.replace(FIELD_PLACEHOLDER, name, 1), fix or f"correct {name}"
     if kind == "recursion_loop":
         return f"{name} refers to itself through an alias", "write the values out without aliases"
     return f"{name}: {error['msg']}{got}", f"correct {leaf}"

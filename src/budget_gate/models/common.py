@@ -22,6 +22,10 @@ PositiveUsd = Annotated[float, Strict(), Field(gt=0, le=10**9, allow_inf_nan=Fal
 
 FULL_PLAN = "FULL_PLAN"
 
+FIELD_PLACEHOLDER = "FIELD"
+"""A validator of a reusable type cannot know where its value sits: its message writes this
+where the field's name goes, and the loader puts the dotted name (`paths.plans[0]`) there."""
+
 # Fields whose YAML scalars the loader must keep as raw text (never bool, int or float).
 ID_FIELDS = frozenset({"plan_id", "slice_id", "run_id", "agent_id", "session_id"})
 

@@ -2,19 +2,71 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from budget_gate.models.budgets import PhaseBudgetOverrides
-from budget_gate.models.common import ArtifactModel, Environment, Phase, Thresholds
+from budget_gate.models.common import (
+    FIELD_PLACEHOLDER,
+    ArtifactModel,
+    Environment,
+    Phase,
+    Thresholds,
+)
 from budget_gate.models.findings import FindingCode, Severity
 from budget_gate.models.telemetry import TelemetryConfig
 
 DEFAULT_CONFIG_PATH = ".github/plan-budget-gate.yml"
 
 Glob = Annotated[str, Field(min_length=1, max_length=500)]
+
+# Artifact paths reach shells: a workflow passes `summary-path` to a `run:` step, a user pastes
+# one into a command. So they hold only characters no shell reads specially.
+_PATH_CHARS = re.compile(r"[A-Za-z0-9_./+@=,-]")
+_GLOB_CHARS = re.compile(r"[A-Za-z0-9_./+@=,*?\[\]!^-]")
+_SAFE_WORDS = "letters, digits and _ . / - + @ = ,"
+
+
+def _safe(value: str, *, glob: bool) -> str:
+    """A repository path (or glob) safe in any shell: no metacharacter, no `..`, no leading
+    `-` (an option to most commands)."""
+    allowed = _GLOB_CHARS if glob else _PATH_CHARS
+    bad = sorted({char for char in value if not allowed.fullmatch(char)})
+    what = "glob" if glob else "path"
+    chars = f"{_SAFE_WORDS}{' and * ? [ ] ! ^' if glob else ''}"
+    suggestion = "".join(char if allowed.fullmatch(char) else "-" for char in value)
+    if bad:
+        shown = " ".join(repr(char)[1:-1] if char != " " else "space" for char in bad)
+        raise ValueError(
+            f"{FIELD_PLACEHOLDER} {value!r} has characters a shell reads specially ({shown}); an "
+            f"artifact {what} may hold only {chars}; rename it, e.g. {suggestion}"
+        )
+    if ".." in value.split("/"):
+        raise ValueError(
+            f"{FIELD_PLACEHOLDER} {value!r} has a `..` segment, which leaves its directory; "
+            f"write the {what} from the repository root without `..`"
+        )
+    if value.startswith("-"):
+        raise ValueError(
+            f"{FIELD_PLACEHOLDER} {value!r} starts with '-', which commands read as an option; "
+            f"start it with a directory or letter, e.g. {value.lstrip('-') or 'docs/summary.yaml'}"
+        )
+    return value
+
+
+def _safe_glob(value: str) -> str:
+    return _safe(value, glob=True)
+
+
+def _safe_path(value: str) -> str:
+    return _safe(value, glob=False)
+
+
+ArtifactGlob = Annotated[Glob, AfterValidator(_safe_glob)]
+ArtifactPath = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_safe_path)]
 
 
 class Mode(StrEnum):
@@ -31,27 +83,28 @@ class CommentMode(StrEnum):
 class ArtifactPaths(ArtifactModel):
     """Where to look for each artifact (globs relative to the repository root)."""
 
-    plans: list[Glob] = Field(
+    plans: list[ArtifactGlob] = Field(
         default_factory=lambda: ["plans/*/plan.md", "plans/*/plan.yaml"],
         description="Globs of plan files (YAML, or markdown with YAML front matter).",
     )
-    estimates: list[Glob] = Field(
+    estimates: list[ArtifactGlob] = Field(
         default_factory=lambda: [
             "plans/*/estimation.yaml",
             "docs/artifacts/plan-resource-estimation.yaml",
         ],
         description="Globs of estimation record files; `estimate` writes to the first match.",
     )
-    usage_reports: list[Glob] = Field(
+    usage_reports: list[ArtifactGlob] = Field(
         default_factory=lambda: [
             "plans/*/usage/*.yaml",
             "docs/artifacts/developer-agent-usage-report.yaml",
         ],
         description="Globs of usage report files; `import` writes beside the plan.",
     )
-    variance_summary: str = Field(
+    variance_summary: ArtifactPath = Field(
         default="docs/artifacts/resource-variance-summary.yaml",
-        description="Where `release` writes the variance summary (and `.md` beside it).",
+        description="Where `release` writes the variance summary (and `.md` beside it); "
+        "letters, digits and `_ . / - + @ = ,` only, no `..`.",
     )
 
 

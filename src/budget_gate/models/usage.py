@@ -22,6 +22,9 @@ from budget_gate.models.common import (
 )
 
 CommitSha = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{7,64}$")]
+UsageFieldPath = Annotated[
+    str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")
+]
 
 
 class RunStatus(StrEnum):
@@ -160,6 +163,13 @@ class UsageReport(ArtifactModel):
     `actual_cost_usd` so both can be shown."""
     price_data: str | None = Field(default=None, max_length=100)
     """The price data computed costs came from, e.g. `genai-prices 0.2.3`."""
+    extra_usage: dict[UsageFieldPath, NonNegativeNumber] | None = Field(
+        default=None,
+        max_length=50,
+        description="Usage counts the agent's output had that no other field holds, by their "
+        "path in its usage object (e.g. `server_tool_use.web_search_requests`), summed over the "
+        "run; not counted in the tokens or the cost.",
+    )
 
     @field_validator("actual_total_tokens")
     @classmethod

@@ -13,6 +13,11 @@ exactly one of these before it reaches the output, so it renders *literally* on 
 - no terminal or bidi control characters (shown as U+FFFD so a reader sees something is off).
 
 `#123` issue references are left alone: they link, but never notify anyone new.
+
+Text for a terminal or a CI log (`plain`, `plain_path`, `inert`) must also never be read by the
+Actions runner as a workflow command: a line whose first non-blank characters are `::`
+(`::error title=X::…`, `::add-mask::…`, `::stop-commands::…`) and the legacy `##[command]`
+anywhere in a line are both commands when the CLI runs in a `run:` step.
 """
 
 from __future__ import annotations
@@ -44,6 +49,11 @@ _ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 # [A-Za-z0-9_]; `name@example.com` never pings and is left readable.
 _MENTION = re.compile(r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])")
 _ZWSP_ENTITY = "&#8203;"
+# The runner trims leading whitespace (not a zero-width space) before it looks for `::`, and
+# looks for the legacy `##[` anywhere in a line.
+COMMAND_START = "::"
+LEGACY_COMMAND = "##["
+_LEGACY_BROKEN = "#\u200b#["
 
 
 def trusted(text: str) -> Markup:
@@ -143,7 +153,27 @@ def _yaml_escape(char: str) -> str:
 
 
 def plain(value: object) -> str:
-    """A user string for a terminal line: controls (ANSI escapes too) made visible, one line."""
+    """A user string for a terminal line: controls (ANSI escapes too) made visible, one line,
+    no legacy workflow command (`##[`) in it."""
     if value is None:
         return "—"
-    return _SPACES_AROUND_NEWLINES.sub(" ", clean(value).replace("\t", " "))
+    flat = _SPACES_AROUND_NEWLINES.sub(" ", clean(value).replace("\t", " "))
+    return flat.replace(LEGACY_COMMAND, _LEGACY_BROKEN)
+
+
+def plain_path(path: object) -> str:
+    """`plain` for a path that starts a line: `./` in front when the line would otherwise
+    start with `::`, a workflow command (the same file; editors still jump to it)."""
+    text = plain(path)
+    return f"./{text}" if text.lstrip().startswith(COMMAND_START) else text
+
+
+def inert(text: str) -> str:
+    """Text in which no line is a workflow command, whatever it holds: the last guard of every
+    terminal output (a line starting with `::` gets a zero-width space in front)."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith(COMMAND_START):
+            line = "\u200b" + line
+        lines[index] = line.replace(LEGACY_COMMAND, _LEGACY_BROKEN)
+    return "\n".join(lines)

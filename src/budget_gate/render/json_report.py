@@ -81,6 +81,7 @@ import orjson
 
 from budget_gate.judge.report import Report, RunCounts, SliceResult, Variance, utc_stamp
 from budget_gate.models.findings import Finding
+from budget_gate.render.escape import LEGACY_COMMAND
 from budget_gate.render.phases import to_json as phase_budget_json
 
 
@@ -175,6 +176,10 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    """`report_to_dict` as deterministic, human-diffable JSON text ending in a newline."""
+    """`report_to_dict` as deterministic, human-diffable JSON text ending in a newline.
+
+    `##[` (a legacy workflow command anywhere in a log line) can only occur inside a string,
+    where `##\\u005b` is the same value, so the JSON printed in a `run:` step stays inert."""
     options = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
-    return orjson.dumps(report_to_dict(report), option=options).decode("utf-8")
+    text = orjson.dumps(report_to_dict(report), option=options).decode("utf-8")
+    return text.replace(LEGACY_COMMAND, "##\\u005b")

@@ -2,7 +2,9 @@
 
 Findings are printed compiler style, `path:line: severity code: message`, so editors and CI log
 viewers can jump to them. User strings are printed with control characters made visible: a
-usage report cannot move the cursor or recolour the terminal. Nothing is cut.
+usage report cannot move the cursor or recolour the terminal. No line is a workflow command when
+the CLI runs in an Actions `run:` step: a file named `::error title=X::….yaml` is printed as
+`./::error…`, and `escape.inert` guards the whole text. Nothing is cut.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from budget_gate.judge.report import Report
-from budget_gate.render.escape import plain
+from budget_gate.render.escape import inert, plain, plain_path
 from budget_gate.render.numbers import at_least, count, signed_percent, usd_text
 from budget_gate.render.phases import text_lines as phase_text_lines
 from budget_gate.render.prepare import prepare
@@ -59,7 +61,7 @@ def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
 
 
 def _finding_line(item: FindingItem) -> list[str]:
-    where = f"{plain(item.location)}: " if item.location else ""
+    where = f"{plain_path(item.location)}: " if item.location else ""
     subject = f"{plain(item.slice)}: " if item.slice else ""
     lines = [f"{where}{item.severity} {item.code}: {subject}{plain(item.message)}"]
     if item.fix:
@@ -105,4 +107,4 @@ def render_text(report: Report) -> str:
         for stub in view.stubs:
             target = f" -> {plain(stub.path_hint)}" if stub.path_hint else ""
             lines += ["", f"# {plain(stub.title)}{target}", stub.yaml.rstrip("\n")]
-    return "\n".join(lines) + "\n"
+    return inert("\n".join(lines)) + "\n"

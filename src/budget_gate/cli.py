@@ -20,6 +20,7 @@ from budget_gate.commands import (
     history,
     import_usage,
     init,
+    ledger,
     publish,
     release,
     schema,
@@ -30,7 +31,18 @@ from budget_gate.render.environment import TemplateProblem
 
 EXIT_CANNOT_JUDGE = 2
 
-COMMANDS = (check, schema, init, release, action, publish, estimate, import_usage, history)
+COMMANDS = (
+    check,
+    schema,
+    init,
+    release,
+    action,
+    publish,
+    estimate,
+    import_usage,
+    history,
+    ledger,
+)
 
 
 class _Parser(argparse.ArgumentParser):

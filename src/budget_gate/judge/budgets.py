@@ -25,6 +25,7 @@ Arithmetic on values only. Decisions users can rely on:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -94,8 +95,10 @@ def exact(value: float) -> Fraction:
     return Fraction(repr(value))
 
 
+@functools.lru_cache(maxsize=4096)
 def ceil_product(base: int, *factors: float) -> int:
-    """ceil(base × factors), exactly."""
+    """ceil(base × factors), exactly (remembered: the same few limits are asked for every
+    slice, and exact fractions are slow)."""
     product = Fraction(base)
     for factor in factors:
         product *= exact(factor)

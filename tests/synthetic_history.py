@@ -121,9 +121,10 @@ def _report(plan: int, slice_index: int, number: int, n: int) -> tuple[str, str]
     return f"plans/{plan_id(plan)}/usage/{run_id}.yaml", text
 
 
-def commits(plans: int) -> Iterator[Commit]:
-    n = 0
-    for plan in range(plans):
+def commits(plans: int, *, first: int = 0) -> Iterator[Commit]:
+    """The commits of plans `first` … `plans - 1`."""
+    n = first * COMMITS_PER_PLAN
+    for plan in range(first, plans):
         home = f"plans/{plan_id(plan)}"
         yield Commit(
             f"Plan {plan_id(plan)}",
@@ -181,6 +182,16 @@ def build_history(root: Path, *, plans: int) -> str:
     _git(root, "init", "-q", "-b", "main")
     _git(root, "fast-import", "--quiet", stdin=fast_import_stream(commits(plans)))
     return _git(root, "rev-parse", "HEAD")
+
+
+def extend_history(root: Path, *, plans: int, first: int) -> str:
+    """Add plans `first` … `plans - 1` on top of main; returns the tip's SHA."""
+    parent = _git(root, "rev-parse", "refs/heads/main")
+    stream = fast_import_stream(
+        commits(plans, first=first), start=first * COMMITS_PER_PLAN, parent=parent
+    )
+    _git(root, "fast-import", "--quiet", stdin=stream)
+    return _git(root, "rev-parse", "refs/heads/main")
 
 
 def append_commit(root: Path, *, n: int, files: dict[str, str], message: str = "More") -> str:

@@ -41,43 +41,56 @@ class LedgerError(GateError):
     """The database cannot be used; the message says which file and what to do."""
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), WAL, foreign keys on."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute("PRAGMA foreign_keys=ON")
-    except (OSError, sqlite3.Error) as error:
-        raise LedgerError(f"cannot open the ledger {path}: {error}; {_FIX}") from error
-    return connection
-
-
 _FIX = "point --db at another file, or delete this one and run `budget-gate ledger` to rebuild"
 
 
-def migrate(connection: sqlite3.Connection, path: Path) -> None:
-    """Bring the schema to `SCHEMA_VERSION`, one version per transaction."""
+def open_ledger(path: Path) -> sqlite3.Connection:
+    """The ledger at `path`, created or migrated to `SCHEMA_VERSION`, in WAL mode, in
+    autocommit mode (transactions are explicit). A file that is not a ledger, or a newer one,
+    is refused before anything is written to it."""
     try:
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version == 0 and connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise LedgerError(f"{path} is an SQLite database but not a ledger; {_FIX}")
-        if version > SCHEMA_VERSION:
-            raise LedgerError(
-                f"{path} has ledger schema version {version}, newer than this budget-gate's "
-                f"{SCHEMA_VERSION}; upgrade budget-gate, or {_FIX.split(', or ')[1]}"
-            )
-        for target in range(version, SCHEMA_VERSION):
-            connection.execute("BEGIN IMMEDIATE")
-            for statement in MIGRATIONS[target]:
-                connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {target + 1}")
-            connection.execute("COMMIT")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    except (OSError, sqlite3.Error) as error:
+        raise LedgerError(f"cannot open the ledger {path}: {error}; {_FIX}") from error
+    try:
+        version = _version(connection, path)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA foreign_keys=ON")
+        _migrate(connection, version)
     except sqlite3.DatabaseError as error:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
+        connection.close()
         raise LedgerError(f"{path} is not a usable ledger ({error}); {_FIX}") from error
+    except LedgerError:
+        connection.close()
+        raise
+    return connection
+
+
+def _version(connection: sqlite3.Connection, path: Path) -> int:
+    version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+    if version == 0 and connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        raise LedgerError(f"{path} is an SQLite database but not a ledger; {_FIX}")
+    if version > SCHEMA_VERSION:
+        raise LedgerError(
+            f"{path} has ledger schema version {version}, newer than this budget-gate's "
+            f"{SCHEMA_VERSION}; upgrade budget-gate, or delete the file and run "
+            "`budget-gate ledger` to rebuild it"
+        )
+    return version
+
+
+def _migrate(connection: sqlite3.Connection, version: int) -> None:
+    """One transaction per version, each ending with its `user_version`."""
+    for target in range(version, SCHEMA_VERSION):
+        connection.execute("BEGIN IMMEDIATE")
+        for statement in MIGRATIONS[target]:
+            connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {target + 1}")
+        connection.execute("COMMIT")
 
 
 class LedgerStore:
@@ -85,8 +98,7 @@ class LedgerStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.connection = connect(path)
-        migrate(self.connection, path)
+        self.connection = open_ledger(path)
 
     def close(self) -> None:
         self.connection.close()

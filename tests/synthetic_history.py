@@ -79,7 +79,7 @@ def plan_id(plan: int) -> str:
 
 def _plan_file(plan: int, status: str) -> str:
     slices = "".join(
-        f"  - slice_id: S{s + 1}\n    paths: [\"src/gen{plan:04d}/s{s + 1}/**\"]\n"
+        f'  - slice_id: S{s + 1}\n    paths: ["src/gen{plan:04d}/s{s + 1}/**"]\n'
         for s in range(SLICES)
     )
     return (
@@ -128,8 +128,10 @@ def commits(plans: int, *, first: int = 0) -> Iterator[Commit]:
         home = f"plans/{plan_id(plan)}"
         yield Commit(
             f"Plan {plan_id(plan)}",
-            {f"{home}/plan.yaml": _plan_file(plan, "in-progress"),
-             f"{home}/estimation.yaml": _estimates(plan)},
+            {
+                f"{home}/plan.yaml": _plan_file(plan, "in-progress"),
+                f"{home}/estimation.yaml": _estimates(plan),
+            },
         )
         n += 1
         for number in range(4):
@@ -144,7 +146,9 @@ def commits(plans: int, *, first: int = 0) -> Iterator[Commit]:
         n += 1
 
 
-def fast_import_stream(items: Iterator[Commit], *, start: int = 0, parent: str | None = None) -> bytes:
+def fast_import_stream(
+    items: Iterator[Commit], *, start: int = 0, parent: str | None = None
+) -> bytes:
     """A `git fast-import` stream of `items` on refs/heads/main, commit numbers from `start`."""
     out: list[bytes] = []
     for offset, item in enumerate(items):

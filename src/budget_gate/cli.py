@@ -16,6 +16,7 @@ from budget_gate import __version__
 from budget_gate.commands import (
     action,
     check,
+    dashboard,
     estimate,
     history,
     import_usage,
@@ -42,6 +43,7 @@ COMMANDS = (
     import_usage,
     history,
     ledger,
+    dashboard,
 )
 
 

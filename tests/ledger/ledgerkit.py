@@ -34,7 +34,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str
 def query(
     capsys: pytest.CaptureFixture[str], root: Path, name: str, *extra: str
 ) -> list[dict[str, Any]]:
-    code, out, err = run(capsys, "ledger", "query", name, "--repo", root, "--format", "json", *extra)
+    code, out, err = run(
+        capsys, "ledger", "query", name, "--repo", root, "--format", "json", *extra
+    )
     assert code == 0, err
     rows: list[dict[str, Any]] = json.loads(out)["rows"]
     return rows

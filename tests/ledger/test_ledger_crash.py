@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from ledgerkit import dump, isolate_git, ledger_path, run
 
 from gitrepo import isolated_git_env
-from ledgerkit import dump, isolate_git, ledger_path, run
 from synthetic_history import build_history, extend_history
 
 BATCH = 50
@@ -31,8 +31,16 @@ def test_a_killed_run_keeps_the_previous_state(
     before = dump(db)
     extend_history(root, plans=20, first=10)  # 250 more
     process = subprocess.Popen(
-        [sys.executable, "-m", "budget_gate", "ledger", "--repo", str(root),
-         "--batch-size", str(BATCH)],
+        [
+            sys.executable,
+            "-m",
+            "budget_gate",
+            "ledger",
+            "--repo",
+            str(root),
+            "--batch-size",
+            str(BATCH),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=isolated_git_env(),

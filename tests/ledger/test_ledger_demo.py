@@ -13,9 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ledgerkit import build_demo_history, isolate_git, query, run, sql
 
 from gitrepo import GitRepoBuilder
-from ledgerkit import build_demo_history, isolate_git, query, run, sql
 
 # actual / budget, rounded to 4 decimals as the gate shows utilisation:
 S1 = 201_700 / 216_000  # 0.93380
@@ -49,13 +49,21 @@ def test_breach_status_lists_each_slice_with_spend_worst_first(demo: Path, capsy
         ("IMP-COST-01/S1", "within", "allowed", "done"),
     ]
     assert [r["utilisation"] for r in rows] == [
-        round(S4, 4), round(S2, 4), round(S3, 4), round(S1, 4)
+        round(S4, 4),
+        round(S2, 4),
+        round(S3, 4),
+        round(S1, 4),
     ]
     assert [(r["actual_tokens"], r["budget_tokens"]) for r in rows] == [
-        (296_607, 110_000), (156_700, 150_000), (167_600, 168_000), (201_700, 216_000)
+        (296_607, 110_000),
+        (156_700, 150_000),
+        (167_600, 168_000),
+        (201_700, 216_000),
     ]
     assert [r["since"] for r in rows] == [
-        "2026-12-02T12:00:00Z", "2026-11-20T09:00:00Z", "2026-12-02T12:00:00Z",
+        "2026-12-02T12:00:00Z",
+        "2026-11-20T09:00:00Z",
+        "2026-12-02T12:00:00Z",
         "2026-11-20T09:00:00Z",
     ]
 
@@ -99,10 +107,22 @@ def test_rates_by_month_judge_each_slice_at_the_end_of_the_month(demo: Path, cap
     # (warning): 1 breach of 2, no stop-loss (S1's trip on Nov 6 was allowed by Nov 20).
     # December: S3 (within, triggered) and S4 (exceeded): 1 breach and 1 stop-loss of 2.
     assert rows == [
-        {"month": "2026-11", "slices": 2, "breaches": 1, "breach_rate": 0.5,
-         "stop_losses": 0, "stop_loss_rate": 0.0},
-        {"month": "2026-12", "slices": 2, "breaches": 1, "breach_rate": 0.5,
-         "stop_losses": 1, "stop_loss_rate": 0.5},
+        {
+            "month": "2026-11",
+            "slices": 2,
+            "breaches": 1,
+            "breach_rate": 0.5,
+            "stop_losses": 0,
+            "stop_loss_rate": 0.0,
+        },
+        {
+            "month": "2026-12",
+            "slices": 2,
+            "breaches": 1,
+            "breach_rate": 0.5,
+            "stop_losses": 1,
+            "stop_loss_rate": 0.5,
+        },
     ]
 
 
@@ -112,9 +132,7 @@ def test_success_metrics_are_measured_at_the_latest_state(demo: Path, capsys) ->
     assert rows["breach rate"]["value"] == 0.5
     assert rows["stop-loss rate"]["value"] == 0.25
     # Finished slices: S1 and S2 only.
-    assert rows["average utilisation"]["value"] == pytest.approx(
-        (round(S1, 4) + round(S2, 4)) / 2
-    )
+    assert rows["average utilisation"]["value"] == pytest.approx((round(S1, 4) + round(S2, 4)) / 2)
     assert rows["average utilisation"]["slices"] == 2
     assert {name: row["met"] for name, row in rows.items()} == dict.fromkeys(rows, "not met")
 
@@ -124,11 +142,14 @@ def test_utilisation_groups_over_finished_slices(demo: Path, capsys) -> None:
     # 42,700 / 52,000 (its estimate's phases), in phase order.
     phases = query(capsys, demo, "utilisation-by-phase")
     assert [(r["phase"], r["slices"], r["average_utilisation"]) for r in phases] == [
-        ("PLAN", 1, 1.55), ("IMPLEMENT", 1, 0.8889), ("VERIFY", 1, 0.8212)
+        ("PLAN", 1, 1.55),
+        ("IMPLEMENT", 1, 0.8889),
+        ("VERIFY", 1, 0.8212),
     ]
     agents = query(capsys, demo, "utilisation-by-agent")
     assert [(r["agent"], r["average_utilisation"]) for r in agents] == [
-        ("claude-code", round(S1, 4)), ("codex", round(S2, 4))
+        ("claude-code", round(S1, 4)),
+        ("codex", round(S2, 4)),
     ]
     models = query(capsys, demo, "utilisation-by-model")
     assert [r["model"] for r in models] == ["claude-sonnet-4-5", "gpt-5-codex"]
@@ -136,8 +157,11 @@ def test_utilisation_groups_over_finished_slices(demo: Path, capsys) -> None:
     assert [(r["method"], r["slices"]) for r in methods] == [("HEURISTIC", 1), ("MANUAL", 1)]
     months = query(capsys, demo, "utilisation-by-month")
     assert months == [
-        {"month": "2026-11", "slices": 2,
-         "average_utilisation": pytest.approx((round(S1, 4) + round(S2, 4)) / 2)}
+        {
+            "month": "2026-11",
+            "slices": 2,
+            "average_utilisation": pytest.approx((round(S1, 4) + round(S2, 4)) / 2),
+        }
     ]
 
 
@@ -150,7 +174,8 @@ def test_estimate_accuracy(demo: Path, capsys) -> None:
     assert [r["ratio"] for r in ratios] == [pytest.approx(S1), pytest.approx(S2)]
     accuracy = query(capsys, demo, "accuracy-by-month")
     assert [(r["month"], r["method"], r["slices"], r["hit_rate"]) for r in accuracy] == [
-        ("2026-11", "HEURISTIC", 1, 1.0), ("2026-11", "MANUAL", 1, 1.0)
+        ("2026-11", "HEURISTIC", 1, 1.0),
+        ("2026-11", "MANUAL", 1, 1.0),
     ]
     assert [r["bias"] for r in accuracy] == [pytest.approx(S1), pytest.approx(S2)]
 
@@ -159,7 +184,8 @@ def test_runs_are_recorded_with_the_commit_that_added_them(demo: Path, capsys) -
     spend = query(capsys, demo, "spend-by-month")
     # November: S1's run and S2's two (201,700 + 60,400 + 96,300); December: the other six.
     assert [(r["month"], r["runs"], r["tokens"]) for r in spend] == [
-        ("2026-11", 3, 358_400), ("2026-12", 6, 464_207)
+        ("2026-11", 3, 358_400),
+        ("2026-12", 6, 464_207),
     ]
     rows = sql(
         capsys,

@@ -16,8 +16,8 @@ import math
 from pathlib import Path
 
 import pytest
-
 from ledgerkit import isolate_git, query, run, sql
+
 from synthetic_history import (
     COMMITS_PER_PLAN,
     ESTIMATE_TOKENS,
@@ -51,7 +51,7 @@ def ledger(
     generated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Path:
     isolate_git(monkeypatch)
-    code, out, err = run(capsys, "ledger", "--repo", generated, "--batch-size", "120")
+    code, _out, err = run(capsys, "ledger", "--repo", generated, "--batch-size", "120")
     assert code == 0, err
     return generated
 
@@ -108,20 +108,18 @@ def test_utilisation_by_phase_method_and_agent(ledger: Path, capsys) -> None:
     values = _rows(range(PLANS))
     phases = query(capsys, ledger, "utilisation-by-phase")
     assert [(r["phase"], r["slices"]) for r in phases] == [("IMPLEMENT", 100), ("VERIFY", 100)]
-    assert [r["average_utilisation"] for r in phases] == [
-        pytest.approx(sum(values) / 100)
-    ] * 2
+    assert [r["average_utilisation"] for r in phases] == [pytest.approx(sum(values) / 100)] * 2
     methods = {r["method"]: r for r in query(capsys, ledger, "utilisation-by-method")}
     for name in ("HEURISTIC", "MANUAL"):
-        mine = [
-            utilisation(p, s) for p in range(PLANS) if method(p) == name for s in range(SLICES)
-        ]
+        mine = [utilisation(p, s) for p in range(PLANS) if method(p) == name for s in range(SLICES)]
         assert methods[name]["slices"] == len(mine) == 50
         assert methods[name]["average_utilisation"] == pytest.approx(sum(mine) / len(mine))
     agents = query(capsys, ledger, "utilisation-by-agent")
     # Plans 0, 3, 6, … by claude-code (7 plans), 1, 4, … by codex (7), 2, 5, … by openhands (6).
     assert [(r["agent"], r["slices"]) for r in agents] == [
-        ("claude-code", 35), ("codex", 35), ("openhands", 30)
+        ("claude-code", 35),
+        ("codex", 35),
+        ("openhands", 30),
     ]
 
 
@@ -129,7 +127,7 @@ def test_accuracy_by_month(ledger: Path, capsys) -> None:
     rows = query(capsys, ledger, "accuracy-by-month")
     assert len(rows) == PLANS  # one plan (one method) per month and method
     for row in rows:
-        month = [m for m in range(PLANS // 2) if month_of(m * 50) == row["month"]][0]
+        month = next(m for m in range(PLANS // 2) if month_of(m * 50) == row["month"])
         plan = next(p for p in (2 * month, 2 * month + 1) if method(p) == row["method"])
         ratios = [utilisation(plan, s) for s in range(SLICES)]
         assert row["slices"] == SLICES

@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from ledgerkit import dump, isolate_git, ledger_path, run, sql
 
 from gitrepo import GitRepoBuilder
-from ledgerkit import dump, isolate_git, ledger_path, run, sql
 from synthetic_history import append_commit, build_history
 
 REPORT = """run_id: late-run
@@ -51,8 +51,9 @@ def test_a_second_run_reads_only_the_new_commit(history: Path, tmp_path: Path, c
         "FROM latest_slice_states s JOIN phase_states p USING (plan_id, slice_id, commit_seq) "
         "WHERE s.plan_id = 'GEN-0000' AND s.slice_id = 'S2' AND p.phase = 'VERIFY'",
     )
-    assert rows == [{"actual_tokens": 80_000, "utilisation": 0.8, "tokens_estimated": 1,
-                     "verify": 24_000}]
+    assert rows == [
+        {"actual_tokens": 80_000, "utilisation": 0.8, "tokens_estimated": 1, "verify": 24_000}
+    ]
     # The incremental ledger is the one a single full run builds.
     fresh = tmp_path / "fresh.sqlite"
     assert run(capsys, "ledger", "--repo", history, "--db", fresh)[0] == 0

@@ -9,10 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
+from ledgerkit import isolate_git, ledger_path, run, sql
 
 from budget_gate.ledger.queries import QueryResult
 from budget_gate.ledger.table import TableFormat, render_table
-from ledgerkit import isolate_git, ledger_path, run, sql
 from synthetic_history import build_history
 
 
@@ -53,7 +53,10 @@ def test_sql_cannot_change_anything(one_plan: Path, statement: str, why: str, ca
     assert db.read_bytes() == before
     # A reader of a WAL database shares its -wal and -shm files; nothing else appears.
     assert {p.name for p in db.parent.iterdir()} <= {
-        ".gitignore", db.name, f"{db.name}-wal", f"{db.name}-shm"
+        ".gitignore",
+        db.name,
+        f"{db.name}-wal",
+        f"{db.name}-shm",
     }
     assert not (one_plan / "elsewhere.sqlite").exists()
     assert sql(capsys, one_plan, "SELECT count(*) AS n FROM runs") == [{"n": 20}]
@@ -94,8 +97,16 @@ def test_named_queries_in_text_json_and_csv(one_plan: Path, capsys) -> None:
     assert json.loads(out) == {
         "query": "rates-by-month",
         "columns": ["month", "slices", "breaches", "breach_rate", "stop_losses", "stop_loss_rate"],
-        "rows": [{"month": "2025-01", "slices": 5, "breaches": 2, "breach_rate": 0.4,
-                  "stop_losses": 1, "stop_loss_rate": 0.2}],
+        "rows": [
+            {
+                "month": "2025-01",
+                "slices": 5,
+                "breaches": 2,
+                "breach_rate": 0.4,
+                "stop_losses": 1,
+                "stop_loss_rate": 0.2,
+            }
+        ],
     }
 
 
@@ -104,8 +115,9 @@ def test_queries_are_listed_and_a_wrong_name_is_refused(one_plan: Path, capsys) 
     assert code == 0 and "success-metrics" in out and "breach-status" in out
     code, _, err = run(capsys, "ledger", "query", "breach-rate", "--repo", one_plan)
     assert code == 2 and "no named query 'breach-rate'" in err and "success-metrics" in err
-    code, _, err = run(capsys, "ledger", "query", "breach-status", "--sql", "SELECT 1",
-                       "--repo", one_plan)
+    code, _, err = run(
+        capsys, "ledger", "query", "breach-status", "--sql", "SELECT 1", "--repo", one_plan
+    )
     assert code == 2 and "not both" in err
 
 

@@ -7,11 +7,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from ledgerkit import isolate_git, run
 
 from budget_gate.ledger.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
 from budget_gate.ledger.store import LedgerError, LedgerStore
 from gitrepo import GitRepoBuilder
-from ledgerkit import isolate_git, run
 
 
 def test_a_new_ledger_has_the_current_schema_in_wal_mode(tmp_path: Path) -> None:
@@ -22,7 +22,7 @@ def test_a_new_ledger_has_the_current_schema_in_wal_mode(tmp_path: Path) -> None
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert {table.name for table in TABLES} | {"latest_slice_states"} <= names
-    assert SCHEMA_VERSION == len(MIGRATIONS)
+    assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
 def test_an_older_ledger_is_migrated_one_version_at_a_time(tmp_path: Path) -> None:

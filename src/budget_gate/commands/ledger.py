@@ -115,8 +115,8 @@ def run_build(args: argparse.Namespace) -> int:
     outcome = build_ledger(request, progress=progress)
     if outcome.rebuilt:
         print(f"budget-gate: note: the ledger was rebuilt: {outcome.rebuilt}", file=sys.stderr)
-    for note in outcome.notes:
-        print(f"budget-gate: warning: {note}", file=sys.stderr)
+    for note in outcome.notes:  # each documented in docs/troubleshooting.md
+        sys.stderr.write(f"budget-gate: warning: {note}\n")
     last = outcome.last_commit[:12] if outcome.last_commit else "none"
     print(
         f"ledger: {outcome.commits} new commit{'s' if outcome.commits != 1 else ''}, "

@@ -361,7 +361,7 @@ def ledger_schema_lines() -> list[str]:
         "`budget-gate ledger` writes an SQLite database (default "
         "`.plan-budget-gate/ledger.sqlite`), schema version "
         f"{SCHEMA_VERSION} (`PRAGMA user_version`). Ask it with `budget-gate ledger query NAME` "
-        "or `budget-gate ledger query --sql \"SELECT …\"` (read-only). Times are UTC text "
+        'or `budget-gate ledger query --sql "SELECT …"` (read-only). Times are UTC text '
         "`YYYY-MM-DDTHH:MM:SSZ`; utilisations and ratios are fractions (1.0 = 100 %).",
         "",
     ]
@@ -376,7 +376,12 @@ def ledger_schema_lines() -> list[str]:
         if table.constraints:
             lines += [f"{', '.join(table.constraints)}.", ""]
     for view in VIEWS:
-        lines += [f"### `{view.name}` (view)", "", f"{view.doc} Same columns as `slice_states`.", ""]
+        lines += [
+            f"### `{view.name}` (view)",
+            "",
+            f"{view.doc} Same columns as `slice_states`.",
+            "",
+        ]
     lines += ["### Named queries (`budget-gate ledger query NAME`)", ""]
     lines += ["| name | answers |", "|---|---|"]
     lines += [f"| `{query.name}` | {_cell(query.help)} |" for query in QUERIES]

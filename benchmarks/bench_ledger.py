@@ -65,8 +65,10 @@ def main() -> int:
     parser.add_argument("--plans", type=int, default=400, help="plans (25 commits each)")
     args = parser.parse_args()
     commits = args.plans * COMMITS_PER_PLAN
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-ledger-") as scratch:
         root = Path(scratch) / "repo"
         start = time.perf_counter()

@@ -99,3 +99,33 @@ def test_a_range_walks_only_its_commits(history: Path, capsys) -> None:
     assert rows == [{"runs": 4}]
     code, _, err = run(capsys, "ledger", "--repo", history, "--range", "main")
     assert code == 2 and "is not A..B" in err
+
+
+def test_a_run_that_raced_another_stops_without_writing(
+    history: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from budget_gate.ledger import build
+
+    planned = build.plan_walk
+
+    def raced(repo, spec, meta):  # type: ignore[no-untyped-def]
+        plan = planned(repo, spec, meta)
+        with sqlite3.connect(ledger_path(history)) as connection:  # another run lands first
+            connection.execute("INSERT INTO meta (key, value) VALUES ('last_commit', 'other')")
+        return plan
+
+    monkeypatch.setattr(build, "plan_walk", raced)
+    code, out, err = run(capsys, "ledger", "--repo", history)
+    assert code == 2 and out == ""
+    assert "another `budget-gate ledger` run updated" in err
+    with sqlite3.connect(ledger_path(history)) as connection:
+        assert connection.execute("SELECT count(*) FROM commits").fetchone() == (0,)
+
+
+def test_a_shallow_clone_is_named(history: Path, tmp_path: Path, capsys) -> None:
+    clone = tmp_path / "shallow"
+    GitRepoBuilder(tmp_path).git("clone", "-q", "--depth", "3", history.as_uri(), str(clone))
+    code, out, err = run(capsys, "ledger", "--repo", clone)
+    assert code == 0, err
+    assert "this clone is shallow" in err and "fetch-depth: 0" in err
+    assert out.startswith("ledger: 3 new commits")

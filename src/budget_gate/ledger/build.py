@@ -9,6 +9,7 @@ have changed) and, when it changes the artifact globs, re-lists the tree.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from budget_gate.git.history import HistoryCommit
 from budget_gate.git.repo import GitRepo
 from budget_gate.ledger.files import ArtifactFile, ArtifactFiles, FileChange
 from budget_gate.ledger.state import slice_state
-from budget_gate.ledger.store import Batch, LedgerStore
+from budget_gate.ledger.store import Batch, LedgerError, LedgerStore
 from budget_gate.ledger.walk import GitBlobs, WalkSpec, plan_walk
 from budget_gate.load.phase_budgets import effective_phase_budgets
 from budget_gate.load.records import ArtifactKind, load_config
@@ -59,6 +60,11 @@ def build_ledger(request: LedgerRequest, *, progress: Progress) -> LedgerOutcome
     store = LedgerStore(request.db)
     try:
         return _Builder(request, store, progress).run()
+    except sqlite3.Error as error:
+        raise LedgerError(
+            f"the ledger {request.db} could not be written ({error}); it still holds the last "
+            "finished batch, so free the space or fix the file and run again"
+        ) from error
     finally:
         store.close()
 
@@ -84,47 +90,52 @@ class _Builder:
         meta = self.store.meta()
         walk = plan_walk(self.repo, self.request.spec, meta)
         self.outcome.rebuilt = walk.reason
-        self.outcome.last_commit = meta.get("last_commit") if not walk.rebuild else None
-        commits = walk.commits
+        if self.repo.is_shallow():
+            self.outcome.notes.append(
+                "this clone is shallow, so the ledger starts at its oldest fetched commit; "
+                "fetch the whole history (actions/checkout with fetch-depth: 0)"
+            )
         if walk.resume_from is not None:
             self._set_config(self._config_at(walk.resume_from))
             self.files.restore(self.store.stored_files())
-            seq = self.store.last_seq()
-        else:
-            seq = 0
-            start = commits[0].parent if commits else None
-            if start is not None:
-                self._set_config(self._config_at(start))
-                self._relist(start)
+            self.outcome.last_commit = walk.resume_from
+        elif walk.commits and walk.commits[0].parent is not None:
+            start = walk.commits[0].parent
+            self._set_config(self._config_at(start))
+            self._relist(start)
+        expected = meta.get("last_commit")
+        seq = self.store.last_seq() if walk.resume_from is not None else 0
         size = max(1, self.request.batch_size)
-        first = True
-        for offset in range(0, len(commits), size):
-            chunk = commits[offset : offset + size]
+        for offset in range(0, max(len(walk.commits), 1 if walk.rebuild else 0), size):
+            chunk = walk.commits[offset : offset + size]
             with self.store.batch() as batch:
-                if first and walk.rebuild:
-                    batch.clear()
-                if first and walk.resume_from is None:
+                if batch.meta().get("last_commit") != expected:
+                    raise LedgerError(
+                        f"another `budget-gate ledger` run updated {self.request.db} while this "
+                        "one was reading; run this one again"
+                    )
+                if offset == 0 and walk.resume_from is None:
+                    batch.clear()  # a rebuild starts from nothing; so does a first build
                     batch.put_files([], self.files.files.values())
-                first = False
                 self._prefetch(chunk)
                 for commit in chunk:
                     seq += 1
                     self._commit(batch, seq, commit)
-                batch.set_meta(
-                    {
-                        "walk": self.request.spec.key(),
-                        "built_by": __version__,
-                        "config": self.config_path,
-                        "last_commit": chunk[-1].sha,
-                    }
-                )
-            self.outcome.last_commit = chunk[-1].sha
-            self.progress(f"ledger: {offset + len(chunk)}/{len(commits)} commits written")
-        if not commits and walk.rebuild:
-            with self.store.batch() as batch:
-                batch.clear()
-                batch.set_meta({"walk": self.request.spec.key(), "built_by": __version__})
+                expected = chunk[-1].sha if chunk else None
+                batch.set_meta(self._meta(expected))
+            self.outcome.last_commit = expected
+            self.progress(f"ledger: {offset + len(chunk)}/{len(walk.commits)} commits written")
         return self.outcome
+
+    def _meta(self, last_commit: str | None) -> dict[str, str]:
+        values = {
+            "walk": self.request.spec.key(),
+            "built_by": __version__,
+            "config": self.config_path,
+        }
+        if last_commit is not None:
+            values["last_commit"] = last_commit
+        return values
 
     # -- one commit ----------------------------------------------------------------------------
 

@@ -144,6 +144,10 @@ class Batch:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
 
+    def meta(self) -> dict[str, str]:
+        """The settings as this transaction sees them."""
+        return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+
     def clear(self) -> None:
         """Forget everything the ledger held (a rebuild), within this transaction."""
         for table in _DATA_TABLES:

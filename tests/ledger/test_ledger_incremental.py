@@ -87,6 +87,18 @@ def test_another_walk_or_version_rebuilds(history: Path, capsys) -> None:
     code, out, err = run(capsys, "ledger", "--repo", history, "--since", "2025-01-20 00:00 +0000")
     assert "it was built by budget-gate 0.0.1" in err
     assert out.startswith("ledger: 12 new commits")
+    code, out, err = run(
+        capsys,
+        "ledger",
+        "--repo",
+        history,
+        "--since",
+        "2025-01-20 00:00 +0000",
+        "--config",
+        "ci/gate.yml",
+    )
+    assert "it read the config from .github/plan-budget-gate.yml, this run from ci/gate.yml" in err
+    assert out.startswith("ledger: 12 new commits")
 
 
 def test_a_range_walks_only_its_commits(history: Path, capsys) -> None:
@@ -108,8 +120,8 @@ def test_a_run_that_raced_another_stops_without_writing(
 
     planned = build.plan_walk
 
-    def raced(repo, spec, meta):  # type: ignore[no-untyped-def]
-        plan = planned(repo, spec, meta)
+    def raced(repo, spec, meta, **options):  # type: ignore[no-untyped-def]
+        plan = planned(repo, spec, meta, **options)
         with sqlite3.connect(ledger_path(history)) as connection:  # another run lands first
             connection.execute("INSERT INTO meta (key, value) VALUES ('last_commit', 'other')")
         return plan

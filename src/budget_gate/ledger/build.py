@@ -88,7 +88,7 @@ class _Builder:
 
     def run(self) -> LedgerOutcome:
         meta = self.store.meta()
-        walk = plan_walk(self.repo, self.request.spec, meta)
+        walk = plan_walk(self.repo, self.request.spec, meta, config_path=self.config_path)
         self.outcome.rebuilt = walk.reason
         if self.repo.is_shallow():
             self.outcome.notes.append(

@@ -7,8 +7,9 @@ Decisions users can rely on:
   `git log --since` reads it) or given as `--range A..B`.
 - A second run reads only the commits after the last one stored. When that commit is no longer
   on the branch's first-parent history (a force-push rewrote it), when the walk asked for
-  changed, or when the database was built by another budget-gate version (whose judgement may
-  differ), the ledger is rebuilt from scratch, and the run says why.
+  changed, when the config is read from another file, or when the database was built by another
+  budget-gate version (whose judgement may differ), the ledger is rebuilt from scratch, and the
+  run says why.
 """
 
 from __future__ import annotations
@@ -65,11 +66,13 @@ class WalkPlan:
     """The stored last commit the new commits follow (None when starting over)."""
 
 
-def plan_walk(repo: GitRepo, spec: WalkSpec, meta: Mapping[str, str]) -> WalkPlan:
+def plan_walk(
+    repo: GitRepo, spec: WalkSpec, meta: Mapping[str, str], *, config_path: str
+) -> WalkPlan:
     tip = repo.resolve(spec.ref)
     base = None if spec.base is None else repo.resolve(spec.base)
     last = meta.get("last_commit")
-    reason = _rebuild_reason(spec, meta)
+    reason = _rebuild_reason(spec, meta, config_path=config_path)
     if reason is None and last:
         try:
             repo.resolve(last)
@@ -87,11 +90,13 @@ def plan_walk(repo: GitRepo, spec: WalkSpec, meta: Mapping[str, str]) -> WalkPla
     return WalkPlan(commits=commits, rebuild=True, reason=reason, resume_from=None)
 
 
-def _rebuild_reason(spec: WalkSpec, meta: Mapping[str, str]) -> str | None:
+def _rebuild_reason(spec: WalkSpec, meta: Mapping[str, str], *, config_path: str) -> str | None:
     if not meta:
         return None
     if meta.get("walk") != spec.key():
         return f"it followed {meta.get('walk')}, this run asks for {spec.key()}"
+    if meta.get("config", config_path) != config_path:
+        return f"it read the config from {meta.get('config')}, this run from {config_path}"
     built_by = meta.get("built_by")
     if built_by != __version__:
         return f"it was built by budget-gate {built_by}, this is {__version__}"

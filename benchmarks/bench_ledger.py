@@ -26,22 +26,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from synthetic_history import COMMITS_PER_PLAN, append_commit, build_history  # noqa: E402
+from synthetic_history import (  # noqa: E402
+    COMMITS_PER_PLAN,
+    append_commit,
+    build_history,
+    late_report,
+)
 
 FULL_LIMIT_SECONDS = 60.0
 INCREMENTAL_LIMIT_SECONDS = 2.0
-LATE_REPORT = """run_id: late-run
-plan_id: GEN-0000
-slice_id: S1
-agent_id: codex
-actual_requests: 3
-actual_prompt_tokens: 8000
-actual_completion_tokens: 2000
-actual_total_tokens: 10000
-duration_seconds: 30
-status: PASS
-report_timestamp: 2026-01-01T10:00:00Z
-"""
 
 
 def _ledger(root: Path, db: Path) -> tuple[float, str]:
@@ -77,7 +70,7 @@ def main() -> int:
         db = Path(scratch) / "ledger.sqlite"
         full, said = _ledger(root, db)
         print(f"full build:  {full:6.2f} s  (target < {FULL_LIMIT_SECONDS:.0f} s)  {said}")
-        append_commit(root, n=commits, files={"plans/GEN-0000/usage/late.yaml": LATE_REPORT})
+        append_commit(root, n=commits, files={"plans/GEN-0000/usage/late.yaml": late_report()})
         again, said = _ledger(root, db)
         print(f"one commit:  {again:6.2f} s  (target < {INCREMENTAL_LIMIT_SECONDS:.0f} s)  {said}")
         size = db.stat().st_size

@@ -146,6 +146,17 @@ def commits(plans: int, *, first: int = 0) -> Iterator[Commit]:
         n += 1
 
 
+def late_report(*, slice_id: str = "S2", phase: str = "VERIFY") -> str:
+    """One more usage report for GEN-0000 (10,000 tokens, estimated ones), landing after the
+    generated history."""
+    return (
+        f"run_id: late-run\nplan_id: GEN-0000\nslice_id: {slice_id}\nagent_id: codex\n"
+        "actual_requests: 3\nactual_prompt_tokens: 8000\nactual_completion_tokens: 2000\n"
+        "actual_total_tokens: 10000\nduration_seconds: 30\nstatus: PASS\n"
+        f"report_timestamp: 2026-01-01T10:00:00Z\nphase: {phase}\ntokens_estimated: true\n"
+    )
+
+
 def fast_import_stream(
     items: Iterator[Commit], *, start: int = 0, parent: str | None = None
 ) -> bytes:

@@ -10,22 +10,9 @@ import pytest
 from ledgerkit import dump, isolate_git, ledger_path, run, sql
 
 from gitrepo import GitRepoBuilder
-from synthetic_history import append_commit, build_history
+from synthetic_history import append_commit, build_history, late_report
 
-REPORT = """run_id: late-run
-plan_id: GEN-0000
-slice_id: S2
-agent_id: codex
-actual_requests: 3
-actual_prompt_tokens: 8000
-actual_completion_tokens: 2000
-actual_total_tokens: 10000
-duration_seconds: 30
-status: PASS
-report_timestamp: 2025-03-01T10:00:00Z
-phase: VERIFY
-tokens_estimated: true
-"""
+REPORT = late_report()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench wheel-check clean
+.PHONY: demo test lint bench bench-ledger wheel-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,9 +41,16 @@ wheel-check: $(STAMP)
 	@demo=$$(pwd)/examples/demo; cd /tmp && status=0; \
 	$(CURDIR)/.wheel-venv/bin/budget-gate check --repo "$$demo" --format markdown > /tmp/wheel-demo.md || status=$$?; \
 	test $$status -eq 1 && grep -q "plan-budget-gate:report" /tmp/wheel-demo.md && echo "wheel-check: packaged templates and config work"
+	@# Without the [dashboard] extra, `dashboard` exits 2 with one line naming the extra.
+	@status=0; .wheel-venv/bin/budget-gate dashboard --output /tmp/wheel-dashboard.html 2> /tmp/wheel-dashboard.err || status=$$?; \
+	test $$status -eq 2 && grep -q "pip install 'plan-budget-gate\[dashboard\]'" /tmp/wheel-dashboard.err && echo "wheel-check: dashboard without its extra says how to install it"
 
-bench: $(STAMP)
+bench: $(STAMP) bench-ledger
 	$(BIN)/python benchmarks/bench_check.py
+
+# The ledger of a 10,000-commit generated history (< 1 min) and a re-run after one commit (< 2 s).
+bench-ledger: $(STAMP)
+	$(BIN)/python benchmarks/bench_ledger.py
 
 clean:
 	rm -rf $(VENV) .wheel-venv build dist .pytest_cache .mypy_cache .ruff_cache

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from budget_gate.importers.formats import FIDELITY
+from budget_gate.ledger.queries import QUERIES
+from budget_gate.ledger.schema import SCHEMA_VERSION, TABLES, VIEWS
 from budget_gate.load.phase_budgets import SHIPPED_PATH, shipped_phase_budgets
 from budget_gate.models.config import GateConfig
 from budget_gate.models.schema import all_schemas
@@ -322,9 +324,10 @@ def formats_page() -> str:
         GENERATED,
         "",
         "Every file the gate reads, and the variance summary it writes, as the JSON Schemas of",
-        "`budget-gate schema` describe them. A record file holds one record, a mapping with a list",
-        "under `estimates:` / `reports:`, or a top-level list. IDs are strings as written. A",
-        "complete example of each file is in the [user guide](user-guide.md#the-artifact-files).",
+        "`budget-gate schema` describe them, then the tables of the ledger database. A record file",
+        "holds one record, a mapping with a list under `estimates:` / `reports:`, or a top-level",
+        "list. IDs are strings as written. A complete example of each file is in the",
+        "[user guide](user-guide.md#the-artifact-files).",
         "",
     ]
     for name, schema in all_schemas().items():
@@ -349,7 +352,7 @@ def formats_page() -> str:
                 ]
                 lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
             lines.append("")
-    return "\n".join([*lines, *_importer_lines()])
+    return "\n".join([*lines, *_importer_lines(), *ledger_schema_lines()])
 
 
 def _importer_lines() -> list[str]:
@@ -376,6 +379,42 @@ def _importer_lines() -> list[str]:
         for label, items in rows:
             lines.append(f"| {label} | {_cell('; '.join(items))} |")
         lines.append("")
+    return lines
+
+
+def ledger_schema_lines() -> list[str]:
+    """The ledger's tables and columns, from `budget_gate.ledger.schema` (the one source)."""
+    lines = [
+        "## The ledger (`ledger.sqlite`)",
+        "",
+        "`budget-gate ledger` writes an SQLite database (default "
+        "`.plan-budget-gate/ledger.sqlite`), schema version "
+        f"{SCHEMA_VERSION} (`PRAGMA user_version`). Ask it with `budget-gate ledger query NAME` "
+        'or `budget-gate ledger query --sql "SELECT …"` (read-only). Times are UTC text '
+        "`YYYY-MM-DDTHH:MM:SSZ`; utilisations and ratios are fractions (1.0 = 100 %).",
+        "",
+    ]
+    for table in TABLES:
+        lines += [f"### `{table.name}`", "", table.doc, ""]
+        lines += ["| column | type | meaning |", "|---|---|---|"]
+        lines += [
+            f"| `{column.name}` | {_cell(column.type)} | {_cell(column.doc)} |"
+            for column in table.columns
+        ]
+        lines.append("")
+        if table.constraints:
+            lines += [f"{', '.join(table.constraints)}.", ""]
+    for view in VIEWS:
+        lines += [
+            f"### `{view.name}` (view)",
+            "",
+            f"{view.doc} Same columns as `slice_states`.",
+            "",
+        ]
+    lines += ["### Named queries (`budget-gate ledger query NAME`)", ""]
+    lines += ["| name | answers |", "|---|---|"]
+    lines += [f"| `{query.name}` | {_cell(query.help)} |" for query in QUERIES]
+    lines.append("")
     return lines
 
 

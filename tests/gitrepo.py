@@ -146,6 +146,10 @@ class GitRepoBuilder:
         self.git("merge", "-q", "--no-ff", "-m", message or f"Merge {ref}", ref, env=env)
         return self.head()
 
+    def set_time(self, epoch: int) -> None:
+        """Author and commit the next commit at `epoch` (seconds since the epoch, UTC)."""
+        self._clock = epoch - 60
+
     def _next_identity(self, author: str) -> dict[str, str]:
         """Author and committer variables, one minute after the previous commit."""
         self._clock += 60

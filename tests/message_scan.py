@@ -38,6 +38,8 @@ PROBLEM_TYPES = frozenset(
         "GitHubError",
         "TemplateProblem",
         "GlobError",
+        "LedgerError",
+        "PlottingMissing",
         "YamlLoadError",
         "ValueError",
     }

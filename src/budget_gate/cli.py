@@ -43,6 +43,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "history",
         "estimate accuracy over the repository, with suggested budget multipliers",
     ),
+    "ledger": (
+        "ledger",
+        "build or update the SQLite ledger of usage and budgets over the git history",
+    ),
+    "dashboard": ("dashboard", "draw the ledger as one self-contained HTML page of charts"),
 }
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -29,6 +29,7 @@ from enum import StrEnum
 from budget_gate.estimate.multiplier_fit import FitSample, MultiplierFit, fit_multipliers
 from budget_gate.judge.budgets import Sizing
 from budget_gate.judge.phase_spend import spend_by_phase
+from budget_gate.judge.run_usage import biggest, tokens_by_agent, tokens_by_model
 from budget_gate.models.budgets import PhaseBudgetConfig
 from budget_gate.models.common import Phase, PlanStatus, SliceRef
 from budget_gate.models.estimate import EstimationMethod, EstimationRecord
@@ -255,13 +256,13 @@ def _slice_ratio(
     plan = entry.plan.record
     sizing = Sizing.of(plan, entry.slice_)
     passing = [run for run in runs if run.status is RunStatus.PASS]
-    models = _model_tokens(runs)
+    models = tokens_by_model(runs)
     return SliceRatio(
         ref=entry.ref,
         status=entry.status,
         method=estimate.estimation_method,
-        agent=_most(_agent_tokens(runs)),
-        model=_most(models) if models else estimate.model or UNKNOWN,
+        agent=biggest(tokens_by_agent(runs)) or UNKNOWN,
+        model=biggest(models) or estimate.model or UNKNOWN,
         environment=plan.environment.value if plan.environment else UNSET,
         sizing=None if sizing.assumed else sizing,
         tokens=Pair(estimate.estimated_total_tokens, sum(r.actual_total_tokens for r in runs)),
@@ -272,31 +273,6 @@ def _slice_ratio(
         ),
         passing_requests=Pair(estimate.estimated_requests, sum(r.actual_requests for r in passing)),
     )
-
-
-def _agent_tokens(runs: Iterable[UsageReport]) -> Counter[str]:
-    spent: Counter[str] = Counter()
-    for run in runs:
-        spent[run.agent_id] += run.actual_total_tokens
-    return spent
-
-
-def _model_tokens(runs: Iterable[UsageReport]) -> Counter[str]:
-    spent: Counter[str] = Counter()
-    for run in runs:
-        if run.usage_by_model:
-            for row in run.usage_by_model:
-                spent[row.model] += row.prompt_tokens + row.completion_tokens
-        elif run.model:
-            spent[run.model] += run.actual_total_tokens
-    return spent
-
-
-def _most(spent: Counter[str]) -> str:
-    """The key that spent most (ties: the first alphabetically)."""
-    if not spent:
-        return UNKNOWN
-    return min(spent, key=lambda key: (-spent[key], key))
 
 
 def _phase_ratios(

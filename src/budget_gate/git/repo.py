@@ -22,9 +22,9 @@ from budget_gate.scope.change import ChangedFile, Commit, FileStatus
 # last, so it may contain anything but NUL. `%an <%ae>` ignores `.mailmap`: a PR cannot rename
 # an agent author away by editing it. `key_value_separator` needs a recent git (checked: 2.39).
 _FIELD, _TRAILER_SEP, _KEY_VALUE_SEP = "\x1f", "\x1e", "\x1d"
-_LOG_FORMAT = (
-    "%H%x1f%an <%ae>%x1f%(trailers:only,unfold,separator=%x1e,key_value_separator=%x1d)%x1f%s"
-)
+LOG_TRAILERS_FORMAT = "%(trailers:only,unfold,separator=%x1e,key_value_separator=%x1d)"
+"""A commit's trailers in a `git log --format`, as `parse_trailers` reads them."""
+_LOG_FORMAT = f"%H%x1f%an <%ae>%x1f{LOG_TRAILERS_FORMAT}%x1f%s"
 
 _DIFF = ["diff", "-z", "--name-status", "-M", "--no-ext-diff", "--no-textconv", "--no-relative"]
 _LOG = ["log", "-z", "--no-merges", "--topo-order", "--reverse", "--no-show-signature"]
@@ -244,13 +244,13 @@ def _parse_log(text: str) -> tuple[Commit, ...]:
                 sha=sha,
                 author=author,
                 subject=subject,
-                trailers=_parse_trailers(trailer_text),
+                trailers=parse_trailers(trailer_text),
             )
         )
     return tuple(commits)
 
 
-def _parse_trailers(text: str) -> tuple[tuple[str, str], ...]:
+def parse_trailers(text: str) -> tuple[tuple[str, str], ...]:
     trailers: list[tuple[str, str]] = []
     for item in text.split(_TRAILER_SEP):
         key, sep, value = item.partition(_KEY_VALUE_SEP)

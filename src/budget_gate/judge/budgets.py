@@ -25,6 +25,7 @@ Arithmetic on values only. Decisions users can rely on:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -94,8 +95,10 @@ def exact(value: float) -> Fraction:
     return Fraction(repr(value))
 
 
+@functools.lru_cache(maxsize=4096)
 def ceil_product(base: int, *factors: float) -> int:
-    """ceil(base × factors), exactly."""
+    """ceil(base × factors), exactly (remembered: the same few limits are asked for every
+    slice, and exact fractions are slow)."""
     product = Fraction(base)
     for factor in factors:
         product *= exact(factor)
@@ -170,6 +173,23 @@ def slice_limits(
         )
         for phase in Phase
     }
+
+
+def cumulative_budget(
+    *, estimate: EstimationRecord | None, limits: Mapping[Phase, PhaseLimit]
+) -> tuple[int, BudgetSource]:
+    """A slice's token budget in total: its estimate's total, else the sum of every phase's
+    limit (`limits` from `slice_limits`)."""
+    if estimate is not None:
+        return estimate.estimated_total_tokens, BudgetSource.ESTIMATE
+    return sum(item.tokens for item in limits.values()), BudgetSource.FORMULA
+
+
+def latency_budget_ms(limits: Mapping[Phase, PhaseLimit], reported: Iterable[Phase]) -> int:
+    """A slice's latency budget in total: the latency limits of the phases its runs reported
+    summed, or of every phase when none did (`limits` from `slice_limits`)."""
+    phases = set(reported) or set(limits)
+    return sum(limits[phase].latency_ms for phase in phases)
 
 
 # --- bands and stop-loss --------------------------------------------------------------------
@@ -260,10 +280,7 @@ def assess_budget(
         for phase in Phase
         if phase in spend.phases or phase in estimated
     )
-    if estimate is not None:
-        budget, source = estimate.estimated_total_tokens, BudgetSource.ESTIMATE
-    else:
-        budget, source = sum(item.tokens for item in limits.values()), BudgetSource.FORMULA
+    budget, source = cumulative_budget(estimate=estimate, limits=limits)
     settings = budgets.stop_loss
     trips = [
         _trip(None, spend.total_tokens, budget, settings.cumulative, settings, done=done),

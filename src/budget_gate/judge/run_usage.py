@@ -8,6 +8,8 @@ output tokens are completion tokens (reasoning included), as in the usage report
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from budget_gate.models.common import Phase
@@ -63,3 +65,31 @@ def run_usage(report: UsageReport) -> RunUsage:
         phase=report.phase,
         models=models,
     )
+
+
+def tokens_by_agent(runs: Iterable[UsageReport]) -> Counter[str]:
+    """Tokens each agent spent over the runs."""
+    spent: Counter[str] = Counter()
+    for run in runs:
+        spent[run.agent_id] += run.actual_total_tokens
+    return spent
+
+
+def tokens_by_model(runs: Iterable[UsageReport]) -> Counter[str]:
+    """Tokens each model spent over the runs (`usage_by_model` rows, else the run's `model`);
+    runs naming no model are left out."""
+    spent: Counter[str] = Counter()
+    for run in runs:
+        if run.usage_by_model:
+            for row in run.usage_by_model:
+                spent[row.model] += row.prompt_tokens + row.completion_tokens
+        elif run.model:
+            spent[run.model] += run.actual_total_tokens
+    return spent
+
+
+def biggest(spent: Counter[str]) -> str | None:
+    """The key that spent most (ties: the first alphabetically); None when there is none."""
+    if not spent:
+        return None
+    return min(spent, key=lambda key: (-spent[key], key))

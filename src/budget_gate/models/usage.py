@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, StrictBool, ValidationInfo, field_validator
 
 from budget_gate.models.common import (
     ArtifactModel,
@@ -152,6 +152,11 @@ class UsageReport(ArtifactModel):
         default=None, description="The agent's own session or thread ID."
     )
     tool_calls: Count | None = Field(default=None, description="Tool calls the run made.")
+    tokens_estimated: StrictBool = Field(
+        default=False,
+        description="The token counts are an estimate (e.g. counted from the text because the "
+        "agent reported no usage), not the provider's metered figures.",
+    )
     source_format: str | None = Field(
         default=None, max_length=50, description="Format `import` read (e.g. `claude-code`)."
     )

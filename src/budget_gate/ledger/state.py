@@ -1,0 +1,198 @@
+"""One slice's budget state after a commit: pure, and computed by the judge's own functions.
+
+The ledger must say what the gate would have said at that commit, so nothing here re-derives
+budget math: variance, breach and cost come from `judge.variance.assess_slice`, phase budgets
+and stop-loss from `judge.budgets.assess_budget`. For a slice whose runs report no phase the
+judge has no phase budget; its cumulative budget (the estimate's total, else the sum of the
+phase limits) still gives a utilisation and a band, through the same `judge.budgets` functions,
+and its stop-loss is `none` because the gate does not judge it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from budget_gate.cost.pricing import PriceBook
+from budget_gate.cost.usd import run_cost
+from budget_gate.judge.budgets import (
+    MS_PER_SECOND,
+    BudgetStatus,
+    PhaseUtilisation,
+    Sizing,
+    StopLoss,
+    assess_budget,
+    band,
+    cumulative_budget,
+    latency_budget_ms,
+    slice_limits,
+    utilisation,
+)
+from budget_gate.judge.run_usage import biggest, tokens_by_agent, tokens_by_model
+from budget_gate.judge.variance import assess_slice
+from budget_gate.models.budgets import PhaseBudgetConfig
+from budget_gate.models.common import Phase, PlanStatus, SliceRef
+from budget_gate.models.config import GateConfig
+from budget_gate.models.estimate import EstimationRecord
+from budget_gate.models.plan import Plan, PlanSlice
+from budget_gate.models.usage import UsageReport
+
+
+@dataclass(frozen=True, slots=True)
+class SliceSpend:
+    """What the slice's runs spent, each run once."""
+
+    tokens: int
+    requests: int
+    runs: int
+    tokens_estimated_runs: int
+    """Runs whose token counts are estimates (`tokens_estimated: true`)."""
+    latency_ms: int
+    """The runs' durations summed."""
+    unpriced_runs: int
+    """Runs whose cost is unknown (no price for their model)."""
+    top_agent: str | None
+    """The agent that spent most of the tokens (ties: the first alphabetically)."""
+    top_model: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SliceJudgement:
+    """The gate's numbers for a slice a plan declares."""
+
+    status: PlanStatus
+    environment: str | None
+    complexity: str
+    importance: str
+    budget_source: str
+    budget_tokens: int
+    utilisation: float | None
+    budget_status: BudgetStatus
+    latency_budget_ms: int
+    latency_utilisation: float | None
+    stop_loss: StopLoss
+    variance_ratio: float | None
+    breach: str
+    cost_usd: float | None
+    estimated_cost_usd: float | None
+    phases: tuple[PhaseUtilisation, ...]
+    """Per-phase utilisation, when the runs report phases."""
+
+
+@dataclass(frozen=True, slots=True)
+class SliceState:
+    """A slice after one commit: its estimate, its spend and, while a plan declares it, the
+    gate's judgement (None once its plan is gone)."""
+
+    ref: SliceRef
+    estimate: EstimationRecord | None
+    spend: SliceSpend
+    judged: SliceJudgement | None
+
+
+@dataclass(frozen=True, slots=True)
+class SliceRecords:
+    """What the repository holds for one slice at one commit (`plan`/`slice_` None once no plan
+    declares it; `runs` each run once, as the gate counts them)."""
+
+    ref: SliceRef
+    plan: Plan | None
+    slice_: PlanSlice | None
+    estimate: EstimationRecord | None
+    runs: Sequence[UsageReport]
+
+
+def slice_state(
+    records: SliceRecords,
+    *,
+    config: GateConfig,
+    budgets: PhaseBudgetConfig,
+    prices: PriceBook | None,
+) -> SliceState:
+    """The slice's budget state as the gate judges it with this config and these budgets."""
+    runs = records.runs
+    spend = SliceSpend(
+        tokens=sum(run.actual_total_tokens for run in runs),
+        requests=sum(run.actual_requests for run in runs),
+        runs=len(runs),
+        tokens_estimated_runs=sum(1 for run in runs if run.tokens_estimated),
+        latency_ms=round(sum(run.duration_seconds for run in runs) * MS_PER_SECOND),
+        unpriced_runs=sum(1 for run in runs if not run_cost(run, prices).known),
+        top_agent=biggest(tokens_by_agent(runs)),
+        top_model=biggest(tokens_by_model(runs)),
+    )
+    judged = None
+    if records.plan is not None and records.slice_ is not None:
+        judged = _judge(
+            records,
+            records.plan,
+            records.slice_,
+            spend,
+            config=config,
+            budgets=budgets,
+            prices=prices,
+        )
+    return SliceState(ref=records.ref, estimate=records.estimate, spend=spend, judged=judged)
+
+
+def _judge(
+    records: SliceRecords,
+    plan: Plan,
+    slice_: PlanSlice,
+    spend: SliceSpend,
+    *,
+    config: GateConfig,
+    budgets: PhaseBudgetConfig,
+    prices: PriceBook | None,
+) -> SliceJudgement:
+    estimate, runs = records.estimate, records.runs
+    status = plan.slice_status(slice_)
+    variance = assess_slice(
+        plan=plan, slice_=slice_, estimate=estimate, reports=runs, config=config, prices=prices
+    ).variance
+    sizing = Sizing.of(plan, slice_)
+    limits = slice_limits(budgets, plan=plan, slice_=slice_, sizing=sizing)
+    phased = assess_budget(
+        plan=plan,
+        slice_=slice_,
+        done=status is PlanStatus.DONE,
+        estimate=estimate,
+        reports=runs,
+        budgets=budgets,
+    )
+    if phased is not None:
+        budget, source = phased.budget_tokens, phased.budget_source
+        state, stop_loss, phases = phased.status, phased.stop_loss, phased.phases
+    else:
+        budget, source = cumulative_budget(estimate=estimate, limits=limits)
+        state = band(actual=spend.tokens, budget=budget, bands=budgets.bands)
+        stop_loss, phases = StopLoss.NONE, ()
+    latency_budget = latency_budget_ms(limits, _reported_phases(runs))
+    return SliceJudgement(
+        status=status,
+        environment=plan.environment.value if plan.environment else None,
+        complexity=sizing.complexity.value,
+        importance=sizing.importance.value,
+        budget_source=source.value,
+        budget_tokens=budget,
+        utilisation=utilisation(actual=spend.tokens, budget=budget),
+        budget_status=state,
+        latency_budget_ms=latency_budget,
+        latency_utilisation=utilisation(actual=spend.latency_ms, budget=latency_budget),
+        stop_loss=stop_loss,
+        variance_ratio=variance.variance_ratio,
+        breach=variance.breach.value,
+        cost_usd=variance.actual_cost_usd,
+        estimated_cost_usd=variance.estimated_cost_usd,
+        phases=phases,
+    )
+
+
+def _reported_phases(runs: Sequence[UsageReport]) -> set[Phase]:
+    phases: set[Phase] = set()
+    for run in runs:
+        if run.phase is not None:
+            phases.add(run.phase)
+        elif run.phases:
+            phases.update(run.phases)
+    return phases

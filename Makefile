@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench wheel-check clean
+.PHONY: demo test lint bench wheel-check lock lock-check dist container-test release-dry-run clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,31 @@ wheel-check: $(STAMP)
 	@demo=$$(pwd)/examples/demo; cd /tmp && status=0; \
 	$(CURDIR)/.wheel-venv/bin/budget-gate check --repo "$$demo" --format markdown > /tmp/wheel-demo.md || status=$$?; \
 	test $$status -eq 1 && grep -q "plan-budget-gate:report" /tmp/wheel-demo.md && echo "wheel-check: packaged templates and config work"
+
+# The image's hash-locked runtime dependencies (requirements/runtime.txt): `make lock` after
+# changing pyproject's dependencies or the otel extra; `lock-check` verifies it offline.
+lock: $(STAMP)
+	$(BIN)/python scripts/lock.py
+
+lock-check: $(STAMP)
+	$(BIN)/python scripts/lock.py --check
+
+# What the release workflow publishes to PyPI: sdist and wheel, built once, metadata checked.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
+# The Action's image built from the Dockerfile and run the way GitHub runs it, on the demo: size
+# over base, comment, check run, outputs, and the time in and out of the container. Here buildah
+# over a stand-in base (installed with apt-get when missing; the base is cached); on GitHub's
+# runners `make container-test ENGINE=docker`.
+ENGINE ?= buildah
+container-test: $(STAMP)
+	$(BIN)/python tests/packaging/container_check.py --engine $(ENGINE)
+
+# The release workflow's build steps that run without publishing anything.
+release-dry-run: lock-check dist container-test
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py

@@ -110,8 +110,11 @@ class Docker:
     name: str = "docker"
 
     def prepare(self) -> str:
-        run(["docker", "version", "--format", "{{.Server.Version}}"])
-        return base_image(self.context / "Dockerfile")
+        """The real base, pulled into the image store (BuildKit's own pull would not be there
+        for the size comparison)."""
+        base = base_image(self.context / "Dockerfile")
+        run(["docker", "pull", "--quiet", base])
+        return base
 
     def build(self, image: str, secrets: Mapping[str, Path], log: Path) -> None:
         flags = [f"--secret=id={key},src={path}" for key, path in secrets.items()]

@@ -21,10 +21,12 @@ PLAN = """\
 plan_id: PAY-1
 title: Payments
 status: approved
+complexity: Small
+importance: medium
 slices:
   - slice_id: S1
 """
-MISSING = "plans/PAY-1/plan.yaml:5: error missing-estimate: PAY-1/S1"
+MISSING = "plans/PAY-1/plan.yaml:7: error missing-estimate: PAY-1/S1"
 
 
 @pytest.fixture(scope="module")

@@ -247,3 +247,8 @@ def test_dependabot_updates_the_pins_the_base_image_and_the_actions() -> None:
     ecosystems = {update["package-ecosystem"]: update for update in config["updates"]}
     assert set(ecosystems) == {"pip", "docker", "github-actions"}
     assert all(update["directory"] == "/" for update in ecosystems.values())
+
+
+@pytest.mark.parametrize("path", sorted(WORKFLOWS.glob("*.yml")), ids=lambda path: path.name)
+def test_every_workflow_is_valid_yaml_with_jobs(path: Path) -> None:
+    assert workflow(path.name)["jobs"]

@@ -110,10 +110,12 @@ class Docker:
     name: str = "docker"
 
     def prepare(self) -> str:
-        """The real base, pulled into the image store (BuildKit's own pull would not be there
-        for the size comparison)."""
+        """The base in the image store, pulled when missing (BuildKit's own pull would not be
+        there for the size comparison)."""
         base = base_image(self.context / "Dockerfile")
-        run(["docker", "pull", "--quiet", base])
+        present = subprocess.run(["docker", "image", "inspect", base], capture_output=True)
+        if present.returncode != 0:
+            run(["docker", "pull", "--quiet", base])
         return base
 
     def build(self, image: str, secrets: Mapping[str, Path], log: Path) -> None:
@@ -127,11 +129,15 @@ class Docker:
         return self._size(image) - self._size(base_image(self.context / "Dockerfile"))
 
     def run(self, image: str, mounts: Mapping[Path, str], env: Mapping[str, str]) -> Ran:
-        command = ["docker", "run", "--rm", "--network", "host"]
+        name = f"plan-budget-gate-test-{os.getpid()}"
+        command = ["docker", "run", "--name", name, "--network", "host"]
         command += ["--workdir", "/github/workspace"]
         command += [arg for host, inside in mounts.items() for arg in ("-v", f"{host}:{inside}")]
         command += [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
-        return _timed([*command, image])
+        try:
+            return _timed([*command, image])  # created, started, run to its verdict
+        finally:
+            run(["docker", "rm", name])  # as the runner's --rm does, after the verdict
 
 
 @dataclass

@@ -68,6 +68,8 @@ def make_handler(github: FakeGitHub, state: Path) -> type[BaseHTTPRequestHandler
             answer = requests.request(
                 self.command, github.api_url + self.path, data=body, headers=headers, timeout=10
             )
+            # recorded before answering: whoever has the answer finds the request in the state
+            write_atomically(state, json.dumps(state_of(github), indent=1))
             self.send_response(answer.status_code)
             for name, value in answer.headers.items():
                 if name.lower() not in HOP_BY_HOP:
@@ -76,7 +78,6 @@ def make_handler(github: FakeGitHub, state: Path) -> type[BaseHTTPRequestHandler
             self.send_header("Content-Length", str(len(answer.content)))
             self.end_headers()
             self.wfile.write(answer.content)
-            write_atomically(state, json.dumps(state_of(github), indent=1))
 
         do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _relay  # noqa: N815
 

@@ -120,7 +120,11 @@ class Docker:
 
     def build(self, image: str, secrets: Mapping[str, Path], log: Path) -> None:
         flags = [f"--secret=id={key},src={path}" for key, path in secrets.items()]
-        run(["docker", "build", *flags, "--tag", image, str(self.context)], log=log)
+        # BuildKit (RUN --mount) also where it is not the default; the host's network, as the
+        # buildah build and the runs use (a daemon without a default bridge has no other)
+        command = ["docker", "build", "--network", "host", *flags, "--tag", image]
+        env = {**os.environ, "DOCKER_BUILDKIT": "1"}
+        run([*command, str(self.context)], log=log, env=env)
 
     def _size(self, image: str) -> int:
         return int(run(["docker", "image", "inspect", "--format", "{{.Size}}", image]).strip())

@@ -1,8 +1,8 @@
 # The Action's image, published as ghcr.io/<owner>/plan-budget-gate by the release workflow.
 #
 # Two stages. `build` installs the hash-locked runtime dependencies (requirements/runtime.txt,
-# `pip install --require-hashes`) and the package's own wheel into a virtual environment, and
-# installs git from Debian. The final stage copies only that environment and the git binary onto
+# `pip install --require-hashes`, wheels only: nothing is compiled) and the package's own wheel
+# into a virtual environment, and installs git from Debian. The final stage copies only that environment and the git binary onto
 # a clean base: no compilers, pip caches, build backends or apt lists. git is the Debian
 # package's own binary, without perl and the network helpers (the gate only reads history with
 # plumbing commands), which keeps the image within 100 MB of its base.
@@ -30,7 +30,7 @@ COPY requirements/runtime.txt requirements/runtime.txt
 RUN --mount=type=secret,id=pip.conf,target=/etc/pip.conf \
     --mount=type=secret,id=pip-ca,target=/etc/pip-ca.pem \
     python3 -m venv --without-pip /opt/plan-budget-gate \
-    && python3 -m pip --python /opt/plan-budget-gate/bin/python install \
+    && python3 -m pip --python /opt/plan-budget-gate/bin/python install --only-binary :all: \
         --require-hashes --no-deps --requirement requirements/runtime.txt
 
 COPY pyproject.toml README.md ./

@@ -2,10 +2,11 @@
 #
 # Two stages. `build` installs the hash-locked runtime dependencies (requirements/runtime.txt,
 # `pip install --require-hashes`, wheels only: nothing is compiled) and the package's own wheel
-# into a virtual environment, and installs git from Debian. The final stage copies only that environment and the git binary onto
-# a clean base: no compilers, pip caches, build backends or apt lists. git is the Debian
-# package's own binary, without perl and the network helpers (the gate only reads history with
-# plumbing commands), which keeps the image within 100 MB of its base.
+# into a virtual environment, and installs git from Debian. The final stage copies only that
+# environment and the git binary onto a clean base: no compilers, pip caches, build backends or
+# apt lists. git is the Debian package's own binary, without perl and the network helpers (the
+# gate only reads history with plumbing commands), which keeps the image within 100 MB of its
+# base.
 #
 # The base is named by its exact version tag so Dependabot (`docker`) proposes each update as a
 # reviewed pull request. Nothing is fetched when the Action runs. GitHub mounts the checkout at

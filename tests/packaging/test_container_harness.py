@@ -167,8 +167,8 @@ def test_only_pip_settings_that_exist_inside_the_build_are_passed(
     config = tmp_path / "pip.ini"
     config.write_text(
         "[global]\nindex-url = https://mirror.invalid/simple\n"
-        "extra-index-url = file:///opt/local/simple https://extra.invalid/simple\n"
-        f"find-links = /opt/wheels\ncert = {ca}\ntimeout = 60\n",
+        "extra-index-url = file:///srv/simple https://extra.invalid/simple\n"
+        f"find-links = /srv/wheels\ncert = {ca}\ntimeout = 60\n",
         "utf-8",
     )
     monkeypatch.setenv("PIP_CONFIG_FILE", str(config))

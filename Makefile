@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-ledger wheel-check clean
+.PHONY: demo test lint bench bench-ledger wheel-check lock lock-check dist container-test release-dry-run clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,31 @@ wheel-check: $(STAMP)
 	@# Without the [dashboard] extra, `dashboard` exits 2 with one line naming the extra.
 	@status=0; .wheel-venv/bin/budget-gate dashboard --output /tmp/wheel-dashboard.html 2> /tmp/wheel-dashboard.err || status=$$?; \
 	test $$status -eq 2 && grep -q "pip install 'plan-budget-gate\[dashboard\]'" /tmp/wheel-dashboard.err && echo "wheel-check: dashboard without its extra says how to install it"
+
+# The image's hash-locked runtime dependencies (requirements/runtime.txt): `make lock` after
+# changing pyproject's dependencies or the otel extra; `lock-check` verifies it offline.
+lock: $(STAMP)
+	$(BIN)/python scripts/lock.py
+
+lock-check: $(STAMP)
+	$(BIN)/python scripts/lock.py --check
+
+# What the release workflow publishes to PyPI: sdist and wheel, built once, metadata checked.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
+# The Action's image built from the Dockerfile and run the way GitHub runs it, on the demo: size
+# over base, comment, check run, outputs, and the time in and out of the container. Here buildah
+# over a stand-in base (installed with apt-get when missing; the base is cached); on GitHub's
+# runners (or wherever a Docker engine answers) with Docker.
+ENGINE ?= $(shell docker info > /dev/null 2>&1 && echo docker || echo buildah)
+container-test: $(STAMP)
+	$(BIN)/python tests/packaging/container_check.py --engine $(ENGINE)
+
+# The release workflow's build steps that run without publishing anything.
+release-dry-run: lock-check dist container-test
 
 bench: $(STAMP) bench-ledger
 	$(BIN)/python benchmarks/bench_check.py

@@ -84,16 +84,16 @@ def test_a_changed_otel_extra_fails_too(pyproject: Path) -> None:
 
 
 def test_new_extras_and_formatting_leave_the_lock_valid(pyproject: Path) -> None:
-    """A `[dashboard]` extra, new test tools or reformatted lists do not touch the image."""
+    """A new optional extra, new test tools or reformatted lists do not touch the image."""
     text = pyproject.read_text("utf-8")
     text = text.replace(
         "[project.optional-dependencies]\n",
-        '[project.optional-dependencies]\ndashboard = ["plotly>=5"]\n',
+        '[project.optional-dependencies]\ncharts = ["plotly>=5"]\n',
     )
     text = text.replace('    "pytest>=8",\n', '    "pytest>=8",\n    "pytest-xdist>=3",\n')
     text = text.replace('    "PyYAML>=6.0.1",\n', '    "PyYAML >= 6.0.1",\n')
     pyproject.write_text(text, "utf-8")
-    assert tomllib.loads(text)["project"]["optional-dependencies"]["dashboard"]
+    assert tomllib.loads(text)["project"]["optional-dependencies"]["charts"]
 
     assert lock_check(pyproject).returncode == 0
 

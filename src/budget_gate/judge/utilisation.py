@@ -1,0 +1,45 @@
+"""Utilisation arithmetic shared by the token and the latency budgets (§6.3).
+
+Exact on the decimals a config writes: `exact(1.2)` is six fifths, so `actual > budget × 1.2`
+never flips on a float's rounding, and exactly on a limit never passes it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from fractions import Fraction
+
+from budget_gate.models.budgets import BreachBands
+
+UTILISATION_DIGITS = 4
+
+
+class BudgetStatus(StrEnum):
+    WITHIN = "within"
+    WARNING = "warning"
+    EXCEEDED = "exceeded"
+
+
+def exact(value: float) -> Fraction:
+    """A config number as the decimal the user wrote (its shortest round-trip form)."""
+    return Fraction(repr(value))
+
+
+def utilisation(*, actual: int, budget: int) -> float | None:
+    """actual / budget, rounded for display; None for a zero budget."""
+    if budget == 0:
+        return None
+    return round(actual / budget, UTILISATION_DIGITS)
+
+
+def above(*, actual: int, budget: int, ratio: Fraction) -> bool:
+    """Whether actual / budget is strictly above `ratio` (a zero budget: any spend is)."""
+    return actual > budget * ratio
+
+
+def band(*, actual: int, budget: int, bands: BreachBands) -> BudgetStatus:
+    if not above(actual=actual, budget=budget, ratio=exact(bands.within)):
+        return BudgetStatus.WITHIN
+    if not above(actual=actual, budget=budget, ratio=exact(bands.warning)):
+        return BudgetStatus.WARNING
+    return BudgetStatus.EXCEEDED

@@ -22,11 +22,11 @@ from builders import NOW, artifacts, estimate, report
 REF = SliceRef(plan_id="P1", slice_id="S1")
 
 
-def tripped(title: str = "Refunds", *, big: int = 12_000) -> Report:
+def tripped(
+    title: str = "Refunds", *, big: int = 12_000, status: PlanStatus = PlanStatus.IN_PROGRESS
+) -> Report:
     """S1: 10,000 tokens estimated, 16,000 spent by two runs (160 %) unless `big` says less."""
-    plan = Plan(
-        plan_id="P1", status=PlanStatus.IN_PROGRESS, slices=[PlanSlice(slice_id="S1", title=title)]
-    )
+    plan = Plan(plan_id="P1", status=status, slices=[PlanSlice(slice_id="S1", title=title)])
     return judge(
         change=Change(kind=ScopeKind.AUDIT),
         artifacts=artifacts(
@@ -93,6 +93,12 @@ def test_the_closing_comment_gives_the_figures_it_recovered_to() -> None:
     assert recovered_comment(REF, item) == (
         "✅ `P1/S1` is back within its stop-loss: 9,000 of 10,000 tokens (90.0 %). "
         "Closing this issue."
+    )
+    done = tripped(big=8_500, status=PlanStatus.DONE)  # 12,500: 125 %, under 120 % + 10
+    [finished] = done.slices
+    assert recovered_comment(REF, finished) == (
+        "✅ `P1/S1` is done, and close enough to its stop-loss to be allowed to complete: "
+        "12,500 of 10,000 tokens (125.0 %). Closing this issue."
     )
     assert recovered_comment(REF, None) == (
         "✅ `P1/S1` is no longer past its stop-loss. Closing this issue."

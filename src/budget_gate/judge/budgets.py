@@ -38,6 +38,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
+from functools import cache
 
 from budget_gate.judge.latency import SliceLatency, assess_latency, to_ms
 from budget_gate.judge.phase_spend import PhaseSpend, SpendByPhase, spend_by_phase
@@ -94,8 +95,10 @@ class Sizing:
         )
 
 
+@cache
 def ceil_product(base: int, *factors: float) -> int:
-    """ceil(base × factors), exactly."""
+    """ceil(base × factors), exactly. Memoised: an audit asks the same few combinations of
+    base and multipliers for every slice, and exact arithmetic is slow."""
     product = Fraction(base)
     for factor in factors:
         product *= exact(factor)
@@ -236,14 +239,19 @@ def assess_budget(
     estimate: EstimationRecord | None,
     reports: Iterable[UsageReport],
     budgets: PhaseBudgetConfig,
+    limits: Mapping[Phase, PhaseLimit] | None = None,
 ) -> SliceBudget | None:
-    """The slice's utilisation, stop-loss and latency; None when it has no usage report."""
+    """The slice's utilisation, stop-loss and latency; None when it has no usage report.
+
+    `limits` are the slice's `slice_limits`, when the caller has them already (judging many
+    slices, it computes them once for each sizing)."""
     runs = list(reports)
     if not runs:
         return None
     spend = spend_by_phase(runs)
     sizing = Sizing.of(plan, slice_)
-    limits = slice_limits(budgets, plan=plan, slice_=slice_, sizing=sizing)
+    if limits is None:
+        limits = slice_limits(budgets, plan=plan, slice_=slice_, sizing=sizing)
     estimated = (estimate.phases or {}) if estimate is not None else {}
     rows: tuple[PhaseUtilisation, ...] = ()
     if spend.has_phase_data:

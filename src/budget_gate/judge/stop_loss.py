@@ -13,13 +13,21 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from budget_gate.judge.budgets import SliceBudget, StopLoss, StopLossTrip, assess_budget
+from budget_gate.judge.budgets import (
+    PhaseLimit,
+    Sizing,
+    SliceBudget,
+    StopLoss,
+    StopLossTrip,
+    assess_budget,
+    slice_limits,
+)
 from budget_gate.judge.latency import LatencyTrip
 from budget_gate.judge.messages import listing, percent
 from budget_gate.judge.report import BreachLevel
 from budget_gate.judge.rules import RuleContext
 from budget_gate.models.budgets import PhaseBudgetConfig, StopLossSettings
-from budget_gate.models.common import PlanStatus, SliceRef
+from budget_gate.models.common import Phase, PlanStatus, SliceRef
 from budget_gate.models.findings import Finding, FindingCode, Severity
 from budget_gate.scope.index import SliceEntry
 
@@ -29,15 +37,27 @@ MS_PER_SECOND = 1000
 def assess_budgets(ctx: RuleContext, budgets: PhaseBudgetConfig) -> dict[SliceRef, SliceBudget]:
     """Every in-scope slice with a usage report, judged against its budgets."""
     judged: dict[SliceRef, SliceBudget] = {}
+    formula: dict[Sizing, dict[Phase, PhaseLimit]] = {}
     for entry in ctx.in_scope():
+        runs = [report.record for report in ctx.index.runs_for(entry.ref)]
+        if not runs:
+            continue
+        plan, slice_ = entry.plan.record, entry.slice_
+        limits = None
+        if not plan.phase_budgets and not slice_.phase_budgets:  # the formula alone
+            sizing = Sizing.of(plan, slice_)
+            if sizing not in formula:
+                formula[sizing] = slice_limits(budgets, plan=plan, slice_=slice_, sizing=sizing)
+            limits = formula[sizing]
         estimate = ctx.index.estimate_for(entry.ref)
         result = assess_budget(
-            plan=entry.plan.record,
-            slice_=entry.slice_,
+            plan=plan,
+            slice_=slice_,
             done=entry.status is PlanStatus.DONE,
             estimate=None if estimate is None else estimate.record,
-            reports=[report.record for report in ctx.index.runs_for(entry.ref)],
+            reports=runs,
             budgets=budgets,
+            limits=limits,
         )
         if result is not None:
             judged[entry.ref] = result

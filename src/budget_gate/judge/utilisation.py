@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from fractions import Fraction
+from functools import cache
 
 from budget_gate.models.budgets import BreachBands
 
@@ -20,8 +21,10 @@ class BudgetStatus(StrEnum):
     EXCEEDED = "exceeded"
 
 
+@cache
 def exact(value: float) -> Fraction:
-    """A config number as the decimal the user wrote (its shortest round-trip form)."""
+    """A config number as the decimal the user wrote (its shortest round-trip form);
+    memoised, since a config has a handful of numbers used for every slice."""
     return Fraction(repr(value))
 
 
@@ -33,8 +36,9 @@ def utilisation(*, actual: int, budget: int) -> float | None:
 
 
 def above(*, actual: int, budget: int, ratio: Fraction) -> bool:
-    """Whether actual / budget is strictly above `ratio` (a zero budget: any spend is)."""
-    return actual > budget * ratio
+    """Whether actual / budget is strictly above `ratio` (a zero budget: any spend is).
+    In whole numbers: an audit asks this several times for every slice."""
+    return actual * ratio.denominator > budget * ratio.numerator
 
 
 def band(*, actual: int, budget: int, bands: BreachBands) -> BudgetStatus:

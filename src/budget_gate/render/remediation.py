@@ -16,7 +16,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from budget_gate.judge.budgets import SliceBudget
+from budget_gate.judge.budgets import SliceBudget, StopLoss
 from budget_gate.judge.report import SliceResult
 from budget_gate.models.common import SliceRef
 from budget_gate.models.findings import Finding
@@ -129,10 +129,16 @@ def recovered_comment(ref: SliceRef, result: SliceResult | None) -> str:
     budget = None if result is None else result.phase_budget
     if budget is None or budget.utilisation is None:
         return f"✅ `{ref}` is no longer past its stop-loss. Closing this issue."
-    return (
-        f"✅ `{ref}` is back within its stop-loss: {budget.actual_tokens:,} of "
-        f"{budget.budget_tokens:,} tokens ({budget.utilisation * 100:,.1f} %). Closing this issue."
+    figures = (
+        f"{budget.actual_tokens:,} of {budget.budget_tokens:,} tokens "
+        f"({budget.utilisation * 100:,.1f} %)"
     )
+    if budget.stop_loss is StopLoss.ALLOWED:
+        return (
+            f"✅ `{ref}` is done, and close enough to its stop-loss to be allowed to complete: "
+            f"{figures}. Closing this issue."
+        )
+    return f"✅ `{ref}` is back within its stop-loss: {figures}. Closing this issue."
 
 
 def gone_comment(ref: SliceRef) -> str:

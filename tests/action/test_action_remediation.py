@@ -1,7 +1,7 @@
 """Remediation issues: one `FIX-BUDGET-BREACH` issue per slice past its stop-loss, kept by the
 Action on pushes to the default branch, scheduled and manual runs.
 
-The workspace: plan PAY-1 (in progress) with slice S2 estimated at 25,000 tokens; a push to
+The workspace: plan PAY-1 (`actionkit.PLAN`) with slice S2 estimated at 25,000 tokens; a push to
 `main` adds usage reports. 40,000 tokens is 160 % of the estimate, past the 120 % stop-loss.
 Every test asserts the exact requests sent, in order, so the cost of keeping the issue is
 pinned: a re-run with nothing changed lists the issues and asks who the token is, nothing more.
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from actionkit import TOKEN, RunAction, load_payload, pr_payload
+from actionkit import PLAN, PLAN_PATH, TOKEN, RunAction, load_payload, pr_payload
 from fakegithub import BOT, FORBIDDEN, FakeGitHub
 
 from gitrepo import GitRepoBuilder
@@ -26,15 +26,6 @@ CREATE = f"POST {R}/issues"
 VIEWER = "POST /graphql"
 TITLE = "FIX-BUDGET-BREACH PAY-1/S2"
 MARKER = "<!-- plan-budget-gate:remediation PAY-1/S2 -->"
-PLAN = """\
-plan_id: PAY-1
-title: Payments
-status: in-progress
-slices:
-  - slice_id: S1
-  - slice_id: S2
-    title: Refunds
-"""
 ESTIMATE = """\
 plan_id: PAY-1
 slice_id: S2
@@ -70,7 +61,7 @@ class Pushes:
     def __init__(self, root: Path, *, config: str = CONFIG) -> None:
         self.builder = GitRepoBuilder.create(root)
         self.builder.write(".github/plan-budget-gate.yml", config)
-        self.builder.write("plans/PAY-1/plan.yaml", PLAN)
+        self.builder.write(PLAN_PATH, PLAN)
         self.builder.write("plans/PAY-1/estimation.yaml", ESTIMATE.format(prompt=20_000))
         self.last = self.builder.commit("Plan PAY-1")
 

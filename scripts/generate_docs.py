@@ -40,6 +40,9 @@ EXAMPLES: dict[str, str] = {
     "templates.directory": ".github/budget-gate-templates",
     "thresholds.default.warn_usd": "5",
     "thresholds.default.fail_usd": "20",
+    "phase_budgets.stop_loss.enforce_importance": "[low, medium]",
+    "remediation.issues": "true",
+    "remediation.labels": "[budget-breach, agents]",
 }
 
 
@@ -310,7 +313,9 @@ def configuration_page() -> str:
         "  label: budget-gate:waive",
         "phase_budgets:",
         "  complexity: {Large: 1.8}",
-        "  stop_loss: {enabled: false}",
+        "  stop_loss: {enforce_importance: [low, medium]}   # staged: high and critical warn",
+        "remediation:",
+        "  issues: true                    # FIX-BUDGET-BREACH issues from the default branch",
         "```",
         "",
     ]

@@ -124,6 +124,7 @@ def report(
     commits: Sequence[str] = (),
     phase: Phase | None = None,
     phases: Mapping[Phase, PhaseUsage] | None = None,
+    duration_seconds: float = 60.0,
 ) -> UsageReport:
     """A report whose `actual_total_tokens` is prompt + completion, as the model requires."""
     return UsageReport(
@@ -135,7 +136,7 @@ def report(
         actual_prompt_tokens=prompt,
         actual_completion_tokens=completion,
         actual_total_tokens=prompt + completion,
-        duration_seconds=60.0,
+        duration_seconds=duration_seconds,
         status=status,
         report_timestamp=NOW,
         model=model,

@@ -50,6 +50,8 @@ INTERNAL_STEMS = frozenset(
         "paths_containing needles must be single-line strings",
         f"max_chars must be at least {PLACEHOLDER}, not {PLACEHOLDER}",
         "the evidence section must not contain the section markers",
+        f"incomplete remediation step {PLACEHOLDER}",
+        f"{PLACEHOLDER} has no budget to remediate",
     }
 )
 

@@ -1,11 +1,14 @@
 """A stateful fake of the GitHub REST API at the HTTP layer (`responses`), for the Action's tests.
 
-It keeps comments, check runs (with their annotations), commit statuses and pull requests, and
-answers like GitHub does, including its limits (65,536-character comments, 65,535-character
-check summaries, 50 annotations a request, 140-character status descriptions) and paginated
-lists with `Link` headers. Tests read the final state and `sent`, the exact list of requests.
-One-shot failures (`fail`) stand for 5xx answers, rate limits, a fork's 403 or a comment
-deleted meanwhile.
+It keeps comments, check runs (with their annotations), commit statuses, pull requests, issues
+and their labels, and answers like GitHub does, including its limits (65,536-character comments,
+65,535-character check summaries, 50 annotations a request, 140-character status descriptions)
+and paginated lists with `Link` headers. Issues are listed newest first, filtered by every
+label named and by state, pull requests among them (with their `pull_request` key) as GitHub
+does; creating an issue with a label the repository lacks creates the label. GraphQL answers
+the one query the gate sends, `viewer { login }`. Tests read the final state and `sent`, the
+exact list of requests. One-shot failures (`fail`) stand for 5xx answers, rate limits, a fork's
+403, a token without `issues: write` or a comment deleted meanwhile.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import responses
 from requests import PreparedRequest
@@ -60,6 +63,11 @@ class FakeGitHub:
     bot_login: str = BOT
     """Who an installation token writes as (GraphQL `viewer`): `github-actions[bot]` for the
     workflow's token, `<app>[bot]` for a GitHub App's."""
+    viewer_login: str | None = None
+    """What GraphQL `viewer { login }` answers when it differs from the REST login (GitHub may
+    name a bot without its `[bot]` suffix there); None answers the REST login."""
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)
+    labels: dict[str, dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     check_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
     statuses: list[dict[str, Any]] = field(default_factory=list)
@@ -95,6 +103,24 @@ class FakeGitHub:
         comment_id = self._new_id()
         self.comments[comment_id] = self._comment(comment_id, number, body, login, user_type)
         return comment_id
+
+    def add_issue(
+        self,
+        title: str,
+        body: str,
+        *,
+        labels: tuple[str, ...] = (),
+        login: str = BOT,
+        user_type: str = "Bot",
+        state: str = "open",
+    ) -> int:
+        """An issue someone opened before the run (its author may be anyone)."""
+        number = self._new_number()
+        self.issues[number] = self._issue(number, title, body, list(labels), login, user_type)
+        if state == "closed":
+            self.issues[number].update(state="closed", state_reason="completed")
+            self.issues[number]["closed_at"] = "2026-01-02T00:00:00Z"
+        return number
 
     def add_pull(
         self,
@@ -164,6 +190,60 @@ class FakeGitHub:
         self._next_id += 1
         return self._next_id
 
+    def _new_number(self) -> int:
+        """Issues and pull requests share one sequence of numbers, as on GitHub."""
+        return max([*self.issues, *self.pulls, 0]) + 1
+
+    def _label(self, name: str) -> dict[str, Any]:
+        if name not in self.labels:
+            label_id = self._new_id()
+            self.labels[name] = {
+                "id": label_id,
+                "node_id": f"LA_{label_id}",
+                "url": f"{self.api_url}/repos/{self.repository}/labels/{name}",
+                "name": name,
+                "color": "ededed",
+                "default": False,
+                "description": None,
+            }
+        return self.labels[name]
+
+    def _issue(
+        self, number: int, title: str, body: str, labels: list[str], login: str, user_type: str
+    ) -> dict[str, Any]:
+        base = f"{self.api_url}/repos/{self.repository}"
+        return {
+            "url": f"{base}/issues/{number}",
+            "repository_url": base,
+            "labels_url": f"{base}/issues/{number}/labels{{/name}}",
+            "comments_url": f"{base}/issues/{number}/comments",
+            "events_url": f"{base}/issues/{number}/events",
+            "html_url": f"{self.server_url}/{self.repository}/issues/{number}",
+            "id": self._new_id(),
+            "node_id": f"I_kw{number}",
+            "number": number,
+            "title": title,
+            "user": {"login": login, "id": 41898282, "type": user_type, "site_admin": False},
+            "labels": [self._label(name) for name in labels],
+            "state": "open",
+            "locked": False,
+            "assignee": None,
+            "assignees": [],
+            "milestone": None,
+            "comments": 0,
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "closed_at": None,
+            "author_association": "NONE",
+            "active_lock_reason": None,
+            "body": body,
+            "performed_via_github_app": None,
+            "state_reason": None,
+        }
+
+    def issue_comments(self, number: int) -> list[str]:
+        return [c["body"] for c in self.comments.values() if c["_number"] == number]
+
     def _comment(
         self, comment_id: int, number: int, body: str, login: str, user_type: str
     ) -> dict[str, Any]:
@@ -172,7 +252,9 @@ class FakeGitHub:
             "node_id": f"IC_{comment_id}",
             "url": f"{self.api_url}/repos/{self.repository}/issues/comments/{comment_id}",
             "html_url": (
-                f"{self.server_url}/{self.repository}/pull/{number}#issuecomment-{comment_id}"
+                f"{self.server_url}/{self.repository}/"
+                f"{'issues' if number in self.issues else 'pull'}/{number}"
+                f"#issuecomment-{comment_id}"
             ),
             "issue_url": f"{self.api_url}/repos/{self.repository}/issues/{number}",
             "body": body,
@@ -215,6 +297,9 @@ class FakeGitHub:
             ("GET", rf"^{repo}/pulls/(\d+)/files$", self._pull_files),
             ("GET", rf"^{repo}/pulls/(\d+)/commits$", self._pull_commits),
             ("GET", rf"^{repo}/pulls/(\d+)$", self._pull),
+            ("GET", rf"^{repo}/issues$", self._list_issues),
+            ("POST", rf"^{repo}/issues$", self._create_issue),
+            ("PATCH", rf"^{repo}/issues/(\d+)$", self._edit_issue),
             ("GET", r"^/user$", self._user),
         ]
         for verb, pattern, handler in routes:
@@ -232,7 +317,8 @@ class FakeGitHub:
         headers: dict[str, str] = {}
         last = max(1, -(-len(items) // per_page))
         if page < last:
-            base = f"{self.api_url}{path}?per_page={per_page}"
+            kept = {key: value for key, value in query.items() if key != "page"}
+            base = f"{self.api_url}{path}?{urlencode({**kept, 'per_page': per_page})}"
             headers["Link"] = (
                 f'<{base}&page={page + 1}>; rel="next", <{base}&page={last}>; rel="last"'
             )
@@ -256,7 +342,7 @@ class FakeGitHub:
         if len(body["body"]) > 65_536:
             return self._too_long("IssueComment", 65_536)
         comment_id = self._new_id()
-        login, kind = (self.user_login, "User") if self.user_login else (self.bot_login, "Bot")
+        login, kind = self._author()
         self.comments[comment_id] = self._comment(
             comment_id, int(number), body["body"], login, kind
         )
@@ -336,8 +422,47 @@ class FakeGitHub:
         """Only the query the gate sends: who the token is."""
         if "viewer" not in str((body or {}).get("query", "")):
             return 200, {}, json.dumps({"errors": [{"message": "unexpected query"}]})
-        login = self.user_login or self.bot_login
+        login = self.viewer_login or self._author()[0]
         return 200, {}, json.dumps({"data": {"viewer": {"login": login}}})
+
+    def _author(self) -> tuple[str, str]:
+        """The login and account type of what this token creates."""
+        return (self.user_login, "User") if self.user_login else (self.bot_login, "Bot")
+
+    def _list_issues(self, path: str, query: dict[str, str], body: Any) -> Any:
+        wanted = [name for name in query.get("labels", "").split(",") if name]
+        state = query.get("state", "open")
+        items = [
+            issue
+            for issue in sorted(self.issues.values(), key=lambda item: -item["number"])
+            if (state == "all" or issue["state"] == state)
+            and all(name in {label["name"] for label in issue["labels"]} for name in wanted)
+        ]
+        return self._page(path, query, items)
+
+    def _create_issue(self, path: str, query: dict[str, str], body: Any) -> Any:
+        if len(body.get("body") or "") > 65_536:
+            return self._too_long("Issue", 65_536)
+        number = self._new_number()
+        issue = self._issue(
+            number, body["title"], body.get("body") or "", body.get("labels", []), *self._author()
+        )
+        self.issues[number] = issue
+        return 201, {}, json.dumps(issue)
+
+    def _edit_issue(self, path: str, query: dict[str, str], body: Any, number: str) -> Any:
+        issue = self.issues.get(int(number))
+        if issue is None:
+            return 404, {}, json.dumps({"message": "Not Found"})
+        for key in ("title", "body"):
+            if key in body:
+                issue[key] = body[key]
+        if "state" in body:
+            issue["state"] = body["state"]
+            issue["state_reason"] = body.get("state_reason")
+            closed = body["state"] == "closed"
+            issue["closed_at"] = "2026-01-02T00:00:00Z" if closed else None
+        return 200, {}, json.dumps(issue)
 
     def _user(self, path: str, query: dict[str, str], body: Any) -> Any:
         if self.user_login is None:

@@ -224,14 +224,45 @@ def test_a_lower_bound_of_requests_says_nothing_about_an_underrun() -> None:
     assert (variance.request_variance, variance.request_variance_ratio) == (None, None)
 
 
-def test_totals_cost_is_unknown_when_any_slice_cost_is() -> None:
+def test_a_slice_with_an_unpriced_run_shows_the_priced_part_as_a_lower_bound() -> None:
+    runs = [usage("r-1"), usage("r-2", model="acme-coder-7b-ft"), usage("r-3", model=None)]
+    variance = assess(estimate=estimate(), reports=runs, thresholds=DEFAULT, prices=PRICES).variance
+    # r-1 costs 0.2205 (see `usage`); r-2 and r-3 cannot be priced.
+    assert (variance.actual_cost_usd, variance.unpriced_runs) == (0.2205, 2)
+    assert variance.cost_lower_bound
+    # 0.2205 is below the estimated 0.30, but the two unpriced runs may well make up the rest.
+    assert (variance.cost_variance_usd, variance.cost_variance_ratio) == (None, None)
+    assert variance.computed_cost_usd is None
+
+
+def test_a_lower_bound_over_the_estimate_is_still_a_certain_overrun() -> None:
+    runs = [usage("r-1"), usage("r-2"), usage("r-3", model="acme-coder-7b-ft")]
+    variance = assess(estimate=estimate(), reports=runs, thresholds=DEFAULT, prices=PRICES).variance
+    # 2 x 0.2205 = 0.441 against 0.30: at least +0.141, whatever r-3 cost.
+    assert (variance.actual_cost_usd, variance.cost_variance_usd) == (0.441, 0.141)
+
+
+def test_a_slice_with_no_priced_run_has_an_unknown_cost() -> None:
+    runs = [usage("r-1", model="acme-coder-7b-ft")]
+    variance = assess(estimate=None, reports=runs, thresholds=DEFAULT, prices=PRICES).variance
+    assert (variance.actual_cost_usd, variance.unpriced_runs) == (None, 1)
+    assert not variance.cost_lower_bound
+
+
+def test_totals_add_what_is_known_and_count_the_unpriced_runs() -> None:
     known = assess(estimate=estimate(), reports=[usage()], thresholds=DEFAULT, prices=PRICES)
     unknown = assess(
         estimate=None, reports=[usage(model="acme-coder-7b-ft")], thresholds=DEFAULT, prices=PRICES
     )
     total = total_variance([known.variance, unknown.variance])
-    assert (total.estimated_cost_usd, total.actual_cost_usd) == (0.3, None)
-    assert total_variance([known.variance, known.variance]).actual_cost_usd == 0.441
+    assert (total.estimated_cost_usd, total.actual_cost_usd, total.unpriced_runs) == (
+        0.3,
+        0.2205,
+        1,
+    )
+    both = total_variance([known.variance, known.variance])
+    assert (both.actual_cost_usd, both.unpriced_runs) == (0.441, 0)
+    assert total_variance([unknown.variance]).actual_cost_usd is None
 
 
 # --- notices and rendering ----------------------------------------------------------------------
@@ -264,9 +295,11 @@ def test_an_unknown_model_is_a_notice_naming_it_never_a_failure() -> None:
     ]
     assert found[0].message == (
         "genai-prices 0.2.3 has no price for model acme-coder-7b-ft (provider openai), so the "
-        "cost of run r-2 (P1/S2), run r-3 (P1/S2) is shown as n/a."
+        "cost of run r-2 (P1/S2), run r-3 (P1/S2) is unknown and left out of the costs shown."
     )
-    assert found[1].message == "run r-4 (P1/S2) names no model, so its cost is shown as n/a."
+    assert found[1].message == (
+        "run r-4 (P1/S2) names no model, so its cost is unknown and left out of the costs shown."
+    )
 
 
 def judged_report(
@@ -291,13 +324,12 @@ def test_the_report_shows_cost_columns_and_names_the_price_data() -> None:
     report = judged_report(usage("r-1", actual_cost_usd=0.25, cost_source="reported"))
     markdown = render_markdown(report)
     assert (
-        "| Slice | Status | Estimate tokens / requests | Actual tokens / requests | "
-        "Variance tokens / requests | Estimated cost | Actual cost | Cost variance | "
-        "Runs P / F / B | Breach |"
+        "| Slice | Status | Tokens actual / estimate | Requests actual / estimate | "
+        "Cost actual / estimate | Runs P/F/B | Breach |"
     ) in markdown
-    # the agent's $0.25 with the price data's $0.2205 beside it, against an estimated $0.30
+    # the agent's $0.25 with the price data's $0.2205 beside it, against an estimated $0.30;
     # dollar signs escaped so that two amounts on a line never open GitHub's inline math
-    assert "| \\$0.30 | \\$0.25 (computed \\$0.22) | -\\$0.05 |" in markdown
+    assert "| \\$0.25&nbsp;/&nbsp;\\$0.30 (-\\$0.05), computed \\$0.22 |" in markdown
     assert "· prices: `genai-prices 0.2.3`" in markdown
     text = render_text(report)
     assert "COST est / actual / variance" in text
@@ -308,6 +340,7 @@ def test_the_report_shows_cost_columns_and_names_the_price_data() -> None:
     assert s1["cost"] == {
         "estimated_usd": 0.3,
         "actual_usd": 0.25,
+        "unpriced_runs": 0,
         "computed_usd": 0.2205,
         "variance_usd": -0.05,
         "ratio": -0.1667,
@@ -315,6 +348,29 @@ def test_the_report_shows_cost_columns_and_names_the_price_data() -> None:
     assert s1["requests_lower_bound"] is False
     assert data["price_data"] == "genai-prices 0.2.3"
     assert json.dumps(data)  # every value is JSON
+
+
+def test_a_partial_cost_shows_its_lower_bound_in_every_format() -> None:
+    report = judged_report(
+        usage("r-1", actual_cost_usd=1.2, cost_source="reported"),
+        usage("r-2", model="acme-coder-7b-ft"),
+        usage("r-3", model="acme-coder-7b-ft"),
+    )
+    markdown = render_markdown(report)
+    s1_row = next(line for line in markdown.splitlines() if line.startswith("| `P1/S1`"))
+    # $1.20 known against the estimated $0.30: an overrun of at least $0.90.
+    assert "| ≥&nbsp;\\$1.20&nbsp;/&nbsp;\\$0.30 (+\\$0.90), 2&nbsp;runs&nbsp;unpriced |" in s1_row
+    total = next(line for line in markdown.splitlines() if line.startswith("| **Total**"))
+    assert "≥&nbsp;\\$1.20" in total and "2&nbsp;runs&nbsp;unpriced" in total
+    text = render_text(report)
+    assert "$0.30 / ≥ $1.20 (2 runs unpriced) / +$0.90" in text
+    data = report_to_dict(report)
+    s1 = next(item for item in data["slices"] if item["slice_id"] == "S1")
+    assert (s1["cost"]["actual_usd"], s1["cost"]["unpriced_runs"]) == (1.2, 2)
+    assert (data["totals"]["cost"]["actual_usd"], data["totals"]["cost"]["unpriced_runs"]) == (
+        1.2,
+        2,
+    )
 
 
 def test_without_any_cost_the_report_has_no_cost_columns_and_no_notices() -> None:

@@ -81,9 +81,11 @@ def test_a_report_renamed_onto_another_slice_puts_both_slices_in_scope(
     assert scope_of(report) == {"PAY-01/S1": ["record-changed"], "PAY-01/S4": ["record-changed"]}
     assert slice_named(report, "PAY-01/S1")["run_ids"] == []
     assert slice_named(report, "PAY-01/S4")["run_ids"] == ["run-s1-01"]
-    # S4 estimated 25,000 tokens and now carries the run's 60,000: a breach, at the S4
-    # estimate's estimated_prompt_tokens (third record: starts on line 18, that field on 21).
+    # S4 estimated 25,000 tokens and now carries the run's 60,000: a breach, and at 240 % of
+    # its estimate past its stop-loss (120 %), both at the S4 estimate's
+    # estimated_prompt_tokens (third record: starts on line 18, that field on 21).
     assert finding_rows(report) == [
+        ("stop-loss", "error", ESTIMATES_PATH, 21, "PAY-01", "S4"),
         ("variance-breach", "warning", ESTIMATES_PATH, 21, "PAY-01", "S4"),
     ]
 
@@ -123,8 +125,11 @@ def test_deleting_the_estimation_file_is_caught_on_the_slices_it_held(
         "PAY-01/S2": ["record-changed"],
         "PAY-01/S4": ["record-changed"],
     }
+    # Without its estimate, S1's budget is the sum of its phases' limits (Medium × medium
+    # assumed: 38,000 tokens), and its 60,000 tokens are past the stop-loss.
     assert finding_rows(report) == [
         ("missing-estimate", "error", PLAN_PATH, 7, "PAY-01", "S1"),
+        ("stop-loss", "error", PLAN_PATH, 7, "PAY-01", "S1"),
         ("missing-estimate", "error", PLAN_PATH, 11, "PAY-01", "S2"),
         ("missing-estimate", "error", PLAN_PATH, 18, "PAY-01", "S4"),
     ]

@@ -236,7 +236,7 @@ def test_output_writes_the_file_and_nothing_to_stdout(
 # -- 12. the demo -------------------------------------------------------------------------------
 
 
-def test_the_demo_fails_on_the_missing_estimate_and_flags_the_overrun(cli: Cli) -> None:
+def test_the_demo_fails_on_the_missing_estimate_the_overrun_and_both_stop_losses(cli: Cli) -> None:
     result = cli("check", "--repo", DEMO, "--format", "json")
 
     assert result.returncode == 1
@@ -251,6 +251,20 @@ def test_the_demo_fails_on_the_missing_estimate_and_flags_the_overrun(cli: Cli) 
     s4 = next(s for s in report["slices"] if (s["plan_id"], s["slice_id"]) == ("IMP-COST-01", "S4"))
     assert s4["breach"] == "breach"
     assert s4["variance"]["ratio"] > 0.5
+    # S4's runs report no phases, yet at 269.6 % of its estimate it is past its cumulative
+    # stop-loss; S3, at 99.8 % in total, still fails by its IMPLEMENT phase (153.3 %).
+    s4_stop = found[("stop-loss", "IMP-COST-01", "S4")]
+    assert s4_stop["severity"] == "error"
+    assert "it spent 269.6% of its estimate in total (stop-loss above 120%" in s4_stop["message"]
+    assert (s4["phase_budget"]["stop_loss"], s4["phase_budget"]["phase_data"]) == (
+        "triggered",
+        False,
+    )
+    assert s4["phase_budget"]["cumulative"]["utilisation"] == 2.6964
+    s3_stop = found[("stop-loss", "IMP-COST-01", "S3")]
+    assert s3_stop["severity"] == "error"
+    assert "IMPLEMENT spent 116,500 of its 76,000-token budget (153.3%" in s3_stop["message"]
+    assert found[("latency-breach", "IMP-COST-01", "S3")]["severity"] == "warning"
 
 
 def test_the_demo_in_markdown_and_text(cli: Cli) -> None:

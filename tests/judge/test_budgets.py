@@ -290,18 +290,89 @@ def test_without_an_estimate_the_cumulative_budget_is_every_phases_limit() -> No
     assert (result.budget_source, result.budget_tokens) == (BudgetSource.FORMULA, expected)
 
 
-def test_no_phase_data_means_no_budget_table() -> None:
-    assert (
-        assess_budget(
-            plan=PLAN,
-            slice_=PLAN.slices[0],
-            done=False,
-            estimate=phased_estimate(THINK=5_000),
-            reports=[report()],
-            budgets=SHIPPED,
-        )
-        is None
+def test_without_phase_data_only_the_total_is_judged() -> None:
+    result = assess(phased_estimate(THINK=5_000), report(prompt=4_000, completion=0))
+    assert (result.has_phase_data, result.phases, result.unattributed_tokens) == (False, (), 4_000)
+    assert (result.budget_source, result.budget_tokens, result.utilisation) == (
+        BudgetSource.ESTIMATE,
+        5_000,
+        0.8,
     )
+
+
+def test_without_a_usage_report_there_is_nothing_to_judge() -> None:
+    result = assess_budget(
+        plan=PLAN,
+        slice_=PLAN.slices[0],
+        done=False,
+        estimate=phased_estimate(THINK=5_000),
+        reports=[],
+        budgets=SHIPPED,
+    )
+    assert result is None
+
+
+@pytest.mark.parametrize(
+    ("spent", "done", "stop"),
+    [
+        (12_000, False, StopLoss.NONE),  # exactly 1.2 × 10,000 does not trip
+        (13_000, False, StopLoss.TRIGGERED),  # 1.3 ×
+        (12_500, True, StopLoss.ALLOWED),  # done, 1.25 ×: less than 0.1 past, may complete
+        (13_500, True, StopLoss.TRIGGERED),  # done, 1.35 ×: too far past
+    ],
+)
+def test_the_cumulative_stop_loss_judges_slices_whose_runs_report_no_phase(
+    spent: int, done: bool, stop: StopLoss
+) -> None:
+    est = estimate(requests=10, prompt=8_000, completion=2_000)
+    result = assess(est, report(prompt=spent, completion=0), done=done)
+    assert result.stop_loss is stop
+    if stop is not StopLoss.NONE:
+        [trip] = result.trips
+        assert (trip.phase, trip.actual_tokens, trip.budget_tokens, trip.limit) == (
+            None,
+            spent,
+            10_000,
+            1.2,
+        )
+
+
+def test_without_phases_or_an_estimate_the_budget_is_every_phases_limit() -> None:
+    # Medium × medium: the sum of the nine phases' limits, 38,000 tokens (see above).
+    result = assess(None, report(prompt=45_601, completion=0))  # just over 1.2 × 38,000
+    assert (result.budget_source, result.budget_tokens) == (BudgetSource.FORMULA, 38_000)
+    assert result.stop_loss is StopLoss.TRIGGERED
+    assert assess(None, report(prompt=45_600, completion=0)).stop_loss is StopLoss.NONE
+
+
+@pytest.mark.parametrize(
+    ("enforce", "importance", "enabled", "enforced"),
+    [
+        (None, Importance.CRITICAL, True, True),  # the shipped default: every tier
+        (["low", "medium"], Importance.HIGH, True, False),
+        (["low", "medium"], Importance.MEDIUM, True, True),
+        ([], Importance.LOW, True, False),
+        (None, Importance.LOW, False, False),  # disabled: nothing is enforced
+    ],
+)
+def test_enforcement_is_staged_by_importance(
+    enforce: list[str] | None, importance: Importance, enabled: bool, enforced: bool
+) -> None:
+    stop_loss: dict[str, object] = {"enabled": enabled}
+    if enforce is not None:
+        stop_loss["enforce_importance"] = enforce
+    budgets = PhaseBudgetOverrides.model_validate({"stop_loss": stop_loss}).apply_to(SHIPPED)
+    plan = PLAN.model_copy(update={"importance": importance})
+    result = assess_budget(
+        plan=plan,
+        slice_=plan.slices[0],
+        done=False,
+        estimate=None,
+        reports=[report()],
+        budgets=budgets,
+    )
+    assert result is not None
+    assert result.enforced is enforced
 
 
 @pytest.mark.parametrize(

@@ -162,6 +162,7 @@ def test_under_estimate_has_negative_variance_and_no_flag() -> None:
         request_variance_ratio=-0.1,  # -1 / 10
         breach=BreachLevel.NONE,
         drivers=(),
+        unpriced_runs=1,  # no price data and no cost written: the run's cost is unknown
     )
 
 
@@ -273,6 +274,7 @@ def test_missing_estimate_gives_actuals_only() -> None:
         token_variance=None,
         variance_ratio=None,
         request_variance_ratio=None,
+        unpriced_runs=1,
     )
 
 
@@ -368,6 +370,7 @@ def test_total_sums_estimates_only_where_a_slice_has_one() -> None:
         variance_ratio=0.2667,  # 4,000 / 15,000 = 0.26666…
         request_variance_ratio=0.2667,  # 4 / 15
         breach=BreachLevel.NONE,
+        unpriced_runs=3,  # one run a slice, none priced (no price data)
     )
 
 

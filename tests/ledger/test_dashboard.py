@@ -67,7 +67,7 @@ def test_the_demo_dashboard(demo_ledger: Path, tmp_path: Path, capsys) -> None:
     }
     assert {key: data_marks(SVG.search(body).group(0)) for key, body in figures.items()} == expected
     assert re.search(r'data-metric="breach rate">.*?50\.0%.*?not met', html, re.DOTALL)
-    assert re.search(r'data-metric="stop-loss rate">.*?25\.0%.*?not met', html, re.DOTALL)
+    assert re.search(r'data-metric="stop-loss rate">.*?50\.0%.*?not met', html, re.DOTALL)
     assert re.search(r'data-metric="average utilisation">.*?98\.9%.*?not met', html, re.DOTALL)
 
 

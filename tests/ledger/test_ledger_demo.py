@@ -41,7 +41,7 @@ def demo(
 def test_breach_status_lists_each_slice_with_spend_worst_first(demo: Path, capsys) -> None:
     rows = query(capsys, demo, "breach-status")
     assert [(r["slice"], r["budget_status"], r["stop_loss"], r["status"]) for r in rows] == [
-        ("IMP-COST-01/S4", "exceeded", "none", "in-progress"),  # 2.6964 > 1.5; no phases
+        ("IMP-COST-01/S4", "exceeded", "triggered", "in-progress"),  # 2.6964 > 1.2 cumulative
         ("IMP-COST-01/S2", "warning", "none", "done"),  # 1.0447: over 1.0, under 1.5
         # 0.9976, but IMPLEMENT 116,500 / 76,000 = 1.5329 > 1.5 and S3 is not done
         ("IMP-COST-01/S3", "within", "triggered", "in-progress"),
@@ -105,7 +105,8 @@ def test_rates_by_month_judge_each_slice_at_the_end_of_the_month(demo: Path, cap
     rows = query(capsys, demo, "rates-by-month")
     # October: nothing spent yet, no row. November: S1 (within, allowed once done) and S2
     # (warning): 1 breach of 2, no stop-loss (S1's trip on Nov 6 was allowed by Nov 20).
-    # December: S3 (within, triggered) and S4 (exceeded): 1 breach and 1 stop-loss of 2.
+    # December: S3 (within, triggered by IMPLEMENT) and S4 (exceeded; triggered: 2.6964 of its
+    # estimate in total, past the cumulative 1.2): 1 breach and 2 stop-losses of 2.
     assert rows == [
         {
             "month": "2026-11",
@@ -120,17 +121,17 @@ def test_rates_by_month_judge_each_slice_at_the_end_of_the_month(demo: Path, cap
             "slices": 2,
             "breaches": 1,
             "breach_rate": 0.5,
-            "stop_losses": 1,
-            "stop_loss_rate": 0.5,
+            "stop_losses": 2,
+            "stop_loss_rate": 1.0,
         },
     ]
 
 
 def test_success_metrics_are_measured_at_the_latest_state(demo: Path, capsys) -> None:
     rows = {r["metric"]: r for r in query(capsys, demo, "success-metrics")}
-    # Breaches: S2 and S4 of the four slices with spend; stop-loss: S3 of four.
+    # Breaches: S2 and S4 of the four slices with spend; stop-loss: S3 and S4 of four.
     assert rows["breach rate"]["value"] == 0.5
-    assert rows["stop-loss rate"]["value"] == 0.25
+    assert rows["stop-loss rate"]["value"] == 0.5
     # Finished slices: S1 and S2 only.
     assert rows["average utilisation"]["value"] == pytest.approx((round(S1, 4) + round(S2, 4)) / 2)
     assert rows["average utilisation"]["slices"] == 2

@@ -3,6 +3,7 @@ back through the gate's own loader into the same model, with a markdown twin."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -153,6 +154,24 @@ def test_summary_numbers_come_from_the_report() -> None:
     assert (totals.runs.PASS, totals.runs.FAIL, totals.runs.BLOCKED) == (1, 1, 1)
 
 
+def test_a_partial_cost_is_kept_as_a_lower_bound_with_its_unpriced_runs() -> None:
+    base = report()
+    app = base.slices[0]
+    partial = replace(app, variance=replace(app.variance, actual_cost_usd=1.2, unpriced_runs=2))
+    totals = replace(base.totals, actual_cost_usd=1.2, unpriced_runs=2)
+    summary = build_summary(
+        replace(base, slices=(partial, *base.slices[1:]), totals=totals),
+        base_ref="v1.0.0",
+        head_ref="v1.1.0",
+    )
+    record = next(item for item in summary.slices if item.plan_id == "APP")
+    assert (record.actual_cost_usd, record.unpriced_runs) == (1.2, 2)
+    assert (summary.totals.actual_cost_usd, summary.totals.unpriced_runs) == (1.2, 2)
+    markdown = render_summary_markdown(summary)
+    row = next(line for line in markdown.splitlines() if "APP/S1" in line)
+    assert row.endswith("| \\$1.50 / ≥ \\$1.20 (2 runs unpriced) |")
+
+
 def test_totals_without_any_estimate_count_all_spend_as_overrun() -> None:
     unestimated = report()
     only = Report(
@@ -203,6 +222,7 @@ slices:
   breach: none
   estimated_cost_usd: null
   actual_cost_usd: null
+  unpriced_runs: 0
 - plan_id: APP
   slice_id: S1
   title: "Parser: <b>fast</b> & @team\\nsecond line"
@@ -222,6 +242,7 @@ slices:
   breach: breach
   estimated_cost_usd: 1.5
   actual_cost_usd: 2.25
+  unpriced_runs: 0
 totals:
   estimated_requests: 10
   estimated_total_tokens: 50000
@@ -237,6 +258,7 @@ totals:
     BLOCKED: 1
   estimated_cost_usd: null
   actual_cost_usd: null
+  unpriced_runs: 0
 """
 
 
@@ -271,7 +293,7 @@ def test_a_broken_summary_is_a_finding_with_its_line() -> None:
     loaded, findings = load_summary("docs/summary.yaml", text.encode("utf-8"))
     assert loaded is None
     assert [(item.code, item.path, item.line) for item in findings] == [
-        (FindingCode.INVALID_ARTIFACT, "docs/summary.yaml", 41)
+        (FindingCode.INVALID_ARTIFACT, "docs/summary.yaml", 42)
     ]
     assert "actual_requests" in findings[0].message
 

@@ -38,7 +38,7 @@ def test_keys_are_exactly_the_documented_ones() -> None:
     assert set(first["actual"]) == {"requests", "tokens"}
     assert set(first["variance"]) == {"requests", "tokens", "ratio", "request_ratio"}
     assert set(first["cost"]) == {
-        "estimated_usd", "actual_usd", "computed_usd", "variance_usd", "ratio",
+        "estimated_usd", "actual_usd", "unpriced_runs", "computed_usd", "variance_usd", "ratio",
     }  # fmt: skip
     assert set(first["runs"]) == {"pass", "fail", "blocked", "total"}
 

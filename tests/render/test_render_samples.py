@@ -321,10 +321,11 @@ def huge_report_for_json() -> Report:
 
 def costs_report() -> Report:
     """Costs known: cost columns, an agent's reported cost beside the computed one, a request
-    count that is only a lower bound, an unpriced model's notice and the price data's name."""
+    count that is only a lower bound, a run the price data cannot price (its slice's cost and
+    the total shown as a lower bound), its notice and the price data's name."""
     report = failing_report()
     costs = {
-        "S1": {"estimated_cost_usd": 1.08, "actual_cost_usd": 0.73, "computed_cost_usd": 0.73},
+        "S1": {"estimated_cost_usd": 1.08, "actual_cost_usd": 0.73, "unpriced_runs": 1},
         "S2": {
             "estimated_cost_usd": 0.6,
             "actual_cost_usd": 2.35,
@@ -340,19 +341,19 @@ def costs_report() -> Report:
     unpriced = Finding.of(
         FindingCode.UNPRICED_MODEL,
         "genai-prices 0.2.3 has no price for model acme-coder-7b-ft (provider openai), so the "
-        "cost of run run-11 (IMP-COST-01/S4) is shown as n/a.",
+        "cost of run run-11 (IMP-COST-01/S1) is unknown and left out of the costs shown.",
         path="plans/imp-cost-01/usage/run-11.yaml",
         line=6,
         plan_id="IMP-COST-01",
-        slice_id="S4",
+        slice_id="S1",
         field="model",
     )
     totals = _with_costs(
         report.totals,
         estimated_cost_usd=1.68,
         actual_cost_usd=3.0842,
-        computed_cost_usd=2.8342,
         requests_lower_bound=True,
+        unpriced_runs=1,
     )
     return replace(
         report,
@@ -367,6 +368,8 @@ def _with_costs(numbers: Variance, **costs: float | bool) -> Variance:
     estimated = costs.get("estimated_cost_usd")
     actual = costs.get("actual_cost_usd")
     difference = None if estimated is None or actual is None else round(actual - estimated, 6)
+    if costs.get("unpriced_runs") and difference is not None and difference < 0:
+        difference = None  # a lower bound under the estimate says nothing
     return replace(
         numbers,
         **costs,  # type: ignore[arg-type]

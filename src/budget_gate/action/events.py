@@ -22,6 +22,7 @@ PR_ACTIONS = frozenset(
 )
 RELEASE_ACTIONS = frozenset({"published", "prereleased"})
 TAG_PREFIX = "refs/tags/"
+BRANCH_PREFIX = "refs/heads/"
 
 
 class EventName(StrEnum):
@@ -91,6 +92,8 @@ class GateEvent:
     tag: str | None = None
     """The release tag (a `release` event, or a push of `refs/tags/…`): the release gate runs."""
     release: Release | None = None
+    to_default_branch: bool = False
+    """A push to the repository's default branch (where remediation issues are kept)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,12 +245,14 @@ def parse_event(name: str, payload: Mapping[str, Any], *, sha: str) -> GateEvent
             return Skipped("the push deleted a branch or tag")
         before = read.sha("before")
         ref = read.optional("ref", str) or ""
+        default = read.optional("repository.default_branch", str)
         return GateEvent(
             name=event,
             base=None if before == ZERO_SHA else before,
             head=read.sha("after"),
             as_of=read.time("head_commit.timestamp"),
             tag=ref.removeprefix(TAG_PREFIX) if ref.startswith(TAG_PREFIX) else None,
+            to_default_branch=default is not None and ref == f"{BRANCH_PREFIX}{default}",
         )
     if event is EventName.RELEASE:
         if action not in RELEASE_ACTIONS:

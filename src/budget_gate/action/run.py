@@ -23,6 +23,7 @@ from budget_gate.action.outputs import (
 )
 from budget_gate.action.publisher import Published, Renderer, Target, publish
 from budget_gate.action.release import judge_release, publish_release
+from budget_gate.action.remediation import remediation_wanted, run_remediation
 from budget_gate.action.runtime import ActionSettings, Runtime, read_event, read_settings
 from budget_gate.action.telemetry import export_for_action
 from budget_gate.action.trusted_stage import publish_bundle
@@ -127,6 +128,15 @@ def _gate(settings: ActionSettings, runtime: Runtime, event: GateEvent, *, now: 
             published,
             report=report,
             from_fork=pull is not None and pull.from_fork,
+        )
+    if remediation_wanted(settings, outcome.config, event):
+        run_remediation(
+            settings,
+            runtime,
+            client=client,
+            report=report,
+            config=outcome.config,
+            template_dir=outcome.template_dir,
         )
     export_for_action(settings, runtime, report=report, config=outcome.config.telemetry)
     return exit_status(report, settings, published)

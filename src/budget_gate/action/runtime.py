@@ -35,6 +35,7 @@ INPUT_FIELDS: dict[str, str] = {
     "fail-on-error": "fail_on_error",
     "bundle": "bundle",
     "otel": "otel",
+    "remediation-issues": "remediation_issues",
 }
 """Each `action.yml` input and the `ActionSettings` field it fills."""
 
@@ -115,8 +116,10 @@ class ActionSettings(BaseModel):
     bundle: str = Field(default=DEFAULT_BUNDLE, min_length=1, max_length=500)
     otel: bool = False
     """Export the report's metrics over OTLP/HTTP (configured by the `OTEL_*` variables)."""
+    remediation_issues: bool = False
+    """Keep remediation issues (also on with the config's `remediation.issues: true`)."""
 
-    @field_validator("fail_on_error", "otel", mode="before")
+    @field_validator("fail_on_error", "otel", "remediation_issues", mode="before")
     @classmethod
     def _boolean(cls, value: object) -> object:
         if value in _TRUE:

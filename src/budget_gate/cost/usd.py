@@ -5,7 +5,9 @@ A run's cost is the agent's own reported cost where it gave one (`cost_source: r
 else the price data's (`cost_source: computed`, or priced here from the report's tokens). The
 price data's figure is kept beside a reported one so the report can show both when they
 differ. A run whose cost cannot be had (a model the price data does not know, or no model at
-all) has no cost, never a guessed one: sums over it are unknown too (shown as n/a).
+all) has no cost, never a guessed one: a slice's actual cost is then the sum of its priced runs
+only, a lower bound that says how many runs it leaves out (shown as `≥ $1.20`, "2 runs
+unpriced"), and unknown (n/a) when no run is priced.
 
 Pricing happens per `usage_by_model` row (never one total across models), with the row's
 request count so long-context tiers apply per request (see `pricing`).
@@ -220,8 +222,11 @@ class SliceCosts:
 
     estimated: RecordCost | None
     actual: float | None
+    """The priced runs' cost; a lower bound when `unpriced_runs`, None when no run is priced."""
     computed: float | None
     unpriced: tuple[UnpricedUse, ...]
+    unpriced_runs: int = 0
+    """Runs whose cost is unknown, left out of `actual`."""
 
     @classmethod
     def of(
@@ -236,6 +241,13 @@ class SliceCosts:
         unpriced = [UnpricedUse(item, run_id) for run_id, cost in runs for item in cost.unpriced]
         if estimated is not None:
             unpriced.extend(UnpricedUse(item, None) for item in estimated.unpriced)
-        actual = sum_known(cost.shown for _, cost in runs)  # no runs: nothing spent, 0.0
+        known = [cost.shown for _, cost in runs if cost.shown is not None]
+        actual = sum_known(known) if known or not runs else None  # no runs: nothing spent, 0.0
         computed = sum_known(cost.computed for _, cost in runs)
-        return cls(estimated=estimated, actual=actual, computed=computed, unpriced=tuple(unpriced))
+        return cls(
+            estimated=estimated,
+            actual=actual,
+            computed=computed,
+            unpriced=tuple(unpriced),
+            unpriced_runs=len(runs) - len(known),
+        )

@@ -67,6 +67,20 @@ class Comment:
 
 
 @dataclass(frozen=True, slots=True)
+class IssueInfo:
+    """An issue as the remediation logic needs it (pull requests are issues too: flagged)."""
+
+    number: int
+    title: str
+    body: str
+    open: bool
+    author: str
+    author_is_bot: bool
+    html_url: str
+    is_pull_request: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class PullInfo:
     head_sha: str
     base_sha: str
@@ -250,6 +264,46 @@ class RepoClient:
                 "POST", f"/repos/{self._repository}/statuses/{sha}", input=body
             )
 
+    # -- issues --------------------------------------------------------------------------------
+    # Sent directly: PyGithub's listed `Issue` objects fetch each issue again the moment a field
+    # the list left out (`pull_request` on a plain issue) is read.
+
+    def list_issues(self, *, label: str) -> list[IssueInfo]:
+        """Every issue (open or closed) with the label: `GET /issues?labels=…&state=all`, all
+        pages. Listing, unlike the search API, sees an issue the moment it is created."""
+        found: list[IssueInfo] = []
+        url: str | None = f"/repos/{self._repository}/issues"
+        parameters: dict[str, Any] | None = {
+            "labels": label,
+            "state": "all",
+            "per_page": PER_PAGE,
+        }
+        with self._call(f"listing the issues labelled {label!r}"):
+            while url is not None:
+                headers, data = self._gh.requester.requestJsonAndCheck(
+                    "GET", url, parameters=parameters
+                )
+                found.extend(_issue(item) for item in data)
+                url, parameters = _next_page(headers), None
+        return found
+
+    def create_issue(self, *, title: str, body: str, labels: list[str]) -> IssueInfo:
+        with self._call("opening a remediation issue"):
+            _, data = self._gh.requester.requestJsonAndCheck(
+                "POST",
+                f"/repos/{self._repository}/issues",
+                input={"title": title, "body": body, "labels": labels},
+            )
+        return _issue(data)
+
+    def edit_issue(self, number: int, **fields: str) -> IssueInfo:
+        """`PATCH /issues/{n}` with `title`, `body`, `state` and `state_reason` as given."""
+        with self._call(f"updating issue #{number}"):
+            _, data = self._gh.requester.requestJsonAndCheck(
+                "PATCH", f"/repos/{self._repository}/issues/{number}", input=dict(fields)
+            )
+        return _issue(data)
+
     # -- pull requests -------------------------------------------------------------------------
 
     def pull_files(self, number: int) -> Iterator[tuple[str, str, str | None]]:
@@ -290,3 +344,33 @@ def _comment(item: IssueComment) -> Comment:
         author=user.login if user is not None else "",
         html_url=item.html_url,
     )
+
+
+def _issue(data: Any) -> IssueInfo:
+    if not isinstance(data, dict) or not isinstance(data.get("number"), int):
+        raise GitHubError(
+            kind=ProblemKind.REJECTED,
+            action="reading an issue",
+            status=200,
+            detail=f"the answer is not an issue: {_one_line(str(data))}",
+        )
+    user = data.get("user") or {}
+    return IssueInfo(
+        number=int(data["number"]),
+        title=str(data.get("title") or ""),
+        body=str(data.get("body") or ""),
+        open=data.get("state") == "open",
+        author=str(user.get("login") or ""),
+        author_is_bot=user.get("type") == "Bot",
+        html_url=str(data.get("html_url") or ""),
+        is_pull_request=data.get("pull_request") is not None,
+    )
+
+
+def _next_page(headers: dict[str, Any]) -> str | None:
+    """The `rel="next"` URL of a `Link` header, if any."""
+    for part in str(headers.get("link") or headers.get("Link") or "").split(","):
+        url, _, rel = part.partition(";")
+        if 'rel="next"' in rel:
+            return url.strip().strip("<>")
+    return None

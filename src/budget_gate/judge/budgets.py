@@ -13,11 +13,19 @@ Arithmetic on values only. Decisions users can rely on:
 - Spend is tokens of every run whatever its status (a failed run still spent them): a run with
   `phase` puts all its spend in that phase, a run with `phases` its breakdown; the rest is
   unattributed (it counts toward the cumulative spend, not toward any phase).
+- Every slice with a usage report is judged cumulatively (its runs need not report phases);
+  the per-phase rows and rule only cover the phases that runs or the estimate name.
 - Utilisation is actual / budget. Status: `within` up to `bands.within` (100 %), `warning` up to
   `bands.warning` (150 %), `exceeded` above; exactly on a bound is the lower status.
 - Stop-loss trips when cumulative utilisation is above `stop_loss.cumulative` or a phase's is
   above `stop_loss.per_phase` (exactly on the limit does not trip). A slice that is done is
   allowed to complete while each trip is less than `allow_completion_threshold` past its limit.
+- Run time is judged the same way: the slice's total run duration against its latency budget
+  (the latency limits of the phases its runs report, or of every phase when they report none)
+  above `cumulative`, or a phase's duration against its limit above `per_phase`, is a latency
+  trip. A phase whose duration some run leaves unsaid is not judged.
+- `enforced` says whether the slice's importance is in `stop_loss.enforce_importance` (and
+  stop-loss is enabled): the gate words and grades its finding from it.
 - A budget of 0 with spend is exceeded (and trips); its utilisation is unknown (None).
 - Complexity and importance come from the slice, else its plan; when neither says, Medium and
   medium are assumed and the report says so.
@@ -25,16 +33,22 @@ Arithmetic on values only. Decisions users can rely on:
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
+from functools import cache
 
-from budget_gate.judge.phase_spend import PhaseSpend, spend_by_phase
+from budget_gate.judge.latency import SliceLatency, assess_latency, to_ms
+from budget_gate.judge.phase_spend import PhaseSpend, SpendByPhase, spend_by_phase
+from budget_gate.judge.utilisation import UTILISATION_DIGITS as UTILISATION_DIGITS
+from budget_gate.judge.utilisation import BudgetStatus as BudgetStatus
+from budget_gate.judge.utilisation import above as above
+from budget_gate.judge.utilisation import band as band
+from budget_gate.judge.utilisation import exact as exact
+from budget_gate.judge.utilisation import utilisation as utilisation
 from budget_gate.models.budgets import (
-    BreachBands,
     PhaseBudgetConfig,
     PhaseBudgetValues,
     StopLossSettings,
@@ -43,15 +57,6 @@ from budget_gate.models.common import Complexity, Importance, Phase
 from budget_gate.models.estimate import EstimationRecord, PhaseEstimate
 from budget_gate.models.plan import Plan, PlanSlice
 from budget_gate.models.usage import UsageReport
-
-UTILISATION_DIGITS = 4
-MS_PER_SECOND = 1000
-
-
-class BudgetStatus(StrEnum):
-    WITHIN = "within"
-    WARNING = "warning"
-    EXCEEDED = "exceeded"
 
 
 class BudgetSource(StrEnum):
@@ -90,15 +95,10 @@ class Sizing:
         )
 
 
-def exact(value: float) -> Fraction:
-    """A config number as the decimal the user wrote (its shortest round-trip form)."""
-    return Fraction(repr(value))
-
-
-@functools.lru_cache(maxsize=4096)
+@cache
 def ceil_product(base: int, *factors: float) -> int:
-    """ceil(base × factors), exactly (remembered: the same few limits are asked for every
-    slice, and exact fractions are slow)."""
+    """ceil(base × factors), exactly. Memoised: an audit asks the same few combinations of
+    base and multipliers for every slice, and exact arithmetic is slow."""
     product = Fraction(base)
     for factor in factors:
         product *= exact(factor)
@@ -185,34 +185,7 @@ def cumulative_budget(
     return sum(item.tokens for item in limits.values()), BudgetSource.FORMULA
 
 
-def latency_budget_ms(limits: Mapping[Phase, PhaseLimit], reported: Iterable[Phase]) -> int:
-    """A slice's latency budget in total: the latency limits of the phases its runs reported
-    summed, or of every phase when none did (`limits` from `slice_limits`)."""
-    phases = set(reported) or set(limits)
-    return sum(limits[phase].latency_ms for phase in phases)
-
-
-# --- bands and stop-loss --------------------------------------------------------------------
-
-
-def utilisation(*, actual: int, budget: int) -> float | None:
-    """actual / budget, rounded for display; None for a zero budget."""
-    if budget == 0:
-        return None
-    return round(actual / budget, UTILISATION_DIGITS)
-
-
-def above(*, actual: int, budget: int, ratio: Fraction) -> bool:
-    """Whether actual / budget is strictly above `ratio` (a zero budget: any spend is)."""
-    return actual > budget * ratio
-
-
-def band(*, actual: int, budget: int, bands: BreachBands) -> BudgetStatus:
-    if not above(actual=actual, budget=budget, ratio=exact(bands.within)):
-        return BudgetStatus.WITHIN
-    if not above(actual=actual, budget=budget, ratio=exact(bands.warning)):
-        return BudgetStatus.WARNING
-    return BudgetStatus.EXCEEDED
+# --- utilisation and stop-loss -------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +200,9 @@ class PhaseUtilisation:
     actual_requests: int
     budget_latency_ms: int
     actual_duration_ms: int | None
+    latency_utilisation: float | None = None
+    latency_status: BudgetStatus | None = None
+    """The duration's status like the tokens'; None when the duration is unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +220,8 @@ class StopLossTrip:
 
 @dataclass(frozen=True, slots=True)
 class SliceBudget:
-    """A slice's phase budgets against its spend; only for slices whose runs report phases."""
+    """A slice's budgets against its spend: cumulative for every slice with a usage report,
+    per phase for the phases its runs (or its estimate) name."""
 
     sizing: Sizing
     phases: tuple[PhaseUtilisation, ...]
@@ -257,6 +234,11 @@ class SliceBudget:
     unattributed_tokens: int
     stop_loss: StopLoss
     trips: tuple[StopLossTrip, ...] = ()
+    latency: SliceLatency | None = None
+    has_phase_data: bool = True
+    """Some run reports a phase; without, `phases` is empty and only the total is judged."""
+    enforced: bool = True
+    """A trip is enforced (an error): stop-loss is enabled and covers the slice's importance."""
 
 
 def assess_budget(
@@ -267,19 +249,27 @@ def assess_budget(
     estimate: EstimationRecord | None,
     reports: Iterable[UsageReport],
     budgets: PhaseBudgetConfig,
+    limits: Mapping[Phase, PhaseLimit] | None = None,
 ) -> SliceBudget | None:
-    """The slice's per-phase utilisation and stop-loss; None when no run reports a phase."""
-    spend = spend_by_phase(reports)
-    if not spend.has_phase_data:
+    """The slice's utilisation, stop-loss and latency; None when it has no usage report.
+
+    `limits` are the slice's `slice_limits`, when the caller has them already (judging many
+    slices, it computes them once for each sizing)."""
+    runs = list(reports)
+    if not runs:
         return None
+    spend = spend_by_phase(runs)
     sizing = Sizing.of(plan, slice_)
-    limits = slice_limits(budgets, plan=plan, slice_=slice_, sizing=sizing)
+    if limits is None:
+        limits = slice_limits(budgets, plan=plan, slice_=slice_, sizing=sizing)
     estimated = (estimate.phases or {}) if estimate is not None else {}
-    rows = tuple(
-        _phase_row(phase, limits[phase], estimated.get(phase), spend.phases.get(phase), budgets)
-        for phase in Phase
-        if phase in spend.phases or phase in estimated
-    )
+    rows: tuple[PhaseUtilisation, ...] = ()
+    if spend.has_phase_data:
+        rows = tuple(
+            _phase_row(phase, limits[phase], estimated.get(phase), spend.phases.get(phase), budgets)
+            for phase in Phase
+            if phase in spend.phases or phase in estimated
+        )
     budget, source = cumulative_budget(estimate=estimate, limits=limits)
     settings = budgets.stop_loss
     trips = [
@@ -294,12 +284,10 @@ def assess_budget(
                 done=done,
             )
             for row in rows
+            if row.phase in spend.phases
         ),
     ]
     tripped = tuple(trip for trip in trips if trip is not None)
-    state = StopLoss.NONE
-    if tripped:
-        state = StopLoss.ALLOWED if all(t.allowed for t in tripped) else StopLoss.TRIGGERED
     return SliceBudget(
         sizing=sizing,
         phases=rows,
@@ -309,8 +297,38 @@ def assess_budget(
         utilisation=utilisation(actual=spend.total_tokens, budget=budget),
         status=band(actual=spend.total_tokens, budget=budget, bands=budgets.bands),
         unattributed_tokens=spend.unattributed_tokens,
-        stop_loss=state,
+        stop_loss=stop_loss_state(tripped),
         trips=tripped,
+        latency=_latency(runs, spend, limits, budgets),
+        has_phase_data=spend.has_phase_data,
+        enforced=settings.enforces(sizing.importance),
+    )
+
+
+def stop_loss_state(trips: Iterable[StopLossTrip]) -> StopLoss:
+    """TRIGGERED when any trip is not allowed to complete, ALLOWED when all are, else NONE."""
+    found = list(trips)
+    if not found:
+        return StopLoss.NONE
+    return StopLoss.ALLOWED if all(trip.allowed for trip in found) else StopLoss.TRIGGERED
+
+
+def _latency(
+    runs: list[UsageReport],
+    spend: SpendByPhase,
+    limits: Mapping[Phase, PhaseLimit],
+    budgets: PhaseBudgetConfig,
+) -> SliceLatency:
+    durations = {
+        phase: None if spent.duration_seconds is None else to_ms(spent.duration_seconds)
+        for phase, spent in spend.phases.items()
+    }
+    return assess_latency(
+        actual_ms=to_ms(sum(report.duration_seconds for report in runs)),
+        limits_ms={phase: limit.latency_ms for phase, limit in limits.items()},
+        phase_durations_ms=durations,
+        settings=budgets.stop_loss,
+        bands=budgets.bands,
     )
 
 
@@ -326,7 +344,7 @@ def _phase_row(
     if estimated is not None:
         tokens, requests = estimated.total_tokens, estimated.requests
         source = BudgetSource.ESTIMATE
-    duration = spent.duration_seconds
+    duration = None if spent.duration_seconds is None else to_ms(spent.duration_seconds)
     return PhaseUtilisation(
         phase=phase,
         source=source,
@@ -337,7 +355,13 @@ def _phase_row(
         budget_requests=requests,
         actual_requests=spent.requests,
         budget_latency_ms=limit.latency_ms,
-        actual_duration_ms=None if duration is None else round(duration * MS_PER_SECOND),
+        actual_duration_ms=duration,
+        latency_utilisation=None
+        if duration is None
+        else utilisation(actual=duration, budget=limit.latency_ms),
+        latency_status=None
+        if duration is None
+        else band(actual=duration, budget=limit.latency_ms, bands=budgets.bands),
     )
 
 

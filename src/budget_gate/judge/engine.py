@@ -15,7 +15,7 @@ from budget_gate.judge.policy import apply_policy
 from budget_gate.judge.report import Report, RunCounts, SliceResult, Waiver
 from budget_gate.judge.rules import RuleContext, evaluate
 from budget_gate.judge.run_usage import run_usage
-from budget_gate.judge.stop_loss import assess_budgets, stop_loss
+from budget_gate.judge.stop_loss import assess_budgets, latency_breach, stop_loss
 from budget_gate.judge.variance import run_counts, total_variance
 from budget_gate.models.artifacts import Artifacts
 from budget_gate.models.budgets import PhaseBudgetConfig
@@ -52,7 +52,12 @@ def judge(
     waived = config.waiver.label in set(labels)
     phase_budgets = assess_budgets(ctx, budgets)
     findings, verdict = apply_policy(
-        [*artifacts.findings, *evaluate(ctx), *stop_loss(ctx, phase_budgets, budgets)],
+        [
+            *artifacts.findings,
+            *evaluate(ctx),
+            *stop_loss(ctx, phase_budgets, budgets),
+            *latency_breach(ctx, phase_budgets),
+        ],
         config=config,
         waived=waived,
     )

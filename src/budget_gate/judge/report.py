@@ -68,11 +68,19 @@ class Variance:
     estimated_cost_usd: float | None = None
     actual_cost_usd: float | None = None
     """The runs' cost: an agent's reported cost where it gave one, else the price data's.
-    None (shown as n/a) when any run's cost is unknown."""
+    A lower bound when `unpriced_runs` (the priced runs only); None (n/a) when no run is priced."""
     computed_cost_usd: float | None = None
     """The same runs priced by the price data alone (None when any cannot be priced)."""
     cost_variance_usd: float | None = None
+    """actual − estimated; with unpriced runs only an overrun is certain (else None)."""
     cost_variance_ratio: float | None = None
+    unpriced_runs: int = 0
+    """Runs whose cost is unknown and left out of `actual_cost_usd`."""
+
+    @property
+    def cost_lower_bound(self) -> bool:
+        """`actual_cost_usd` is known but leaves out some runs: shown as `≥`."""
+        return self.unpriced_runs > 0 and self.actual_cost_usd is not None
 
     @property
     def cost_known(self) -> bool:

@@ -48,7 +48,7 @@ def unpriced_findings(
             found,
             index,
             f"{data} has no price for model {describe(item)}, so the cost of "
-            f"{_named(found)} is shown as n/a.",
+            f"{_named(found)} is unknown and left out of the costs shown.",
             field="model",
             fix="write the provider's API model name (e.g. claude-sonnet-4-5, gpt-5) and "
             "provider, or record the cost itself: actual_cost_usd with cost_source: reported "
@@ -61,7 +61,7 @@ def _no_model(found: list[_Use], index: RecordIndex) -> Finding:
         found,
         index,
         f"{_named(found)} {'names' if len(found) == 1 else 'name'} no model, so "
-        f"{'its' if len(found) == 1 else 'their'} cost is shown as n/a.",
+        f"{'its' if len(found) == 1 else 'their'} cost is unknown and left out of the costs shown.",
         field=None,
         fix="add model: (and provider:) to these usage reports, or record their cost as "
         "actual_cost_usd with cost_source: reported",

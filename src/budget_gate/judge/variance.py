@@ -13,7 +13,8 @@ Decisions users can rely on:
   overrun reaches the floor it is a breach; below the floor nothing is flagged.
 - A missing estimate flags nothing here (`missing-estimate` covers it).
 - Cost (see `costs`) is flagged by the USD thresholds only: an overrun of at least `fail_usd`
-  (`warn_usd`) US dollars is a breach (warning). Unknown costs flag nothing.
+  (`warn_usd`) US dollars is a breach (warning). Unknown costs flag nothing. A cost that leaves
+  out unpriced runs is a lower bound: its overrun is certain, an underrun unknown (None).
 - A run that did not count its requests (`requests_lower_bound`) makes the slice's actual
   requests a lower bound: an overrun is still certain, an underrun is unknown (None).
 """
@@ -159,6 +160,7 @@ def assess(
         estimated_cost=costs.estimated.shown if costs.estimated else None,
         actual_cost=costs.actual,
         computed_cost=costs.computed,
+        unpriced_runs=costs.unpriced_runs,
     )
     return SliceVariance(
         variance=variance,
@@ -182,6 +184,7 @@ def _variance(
     estimated_cost: float | None = None,
     actual_cost: float | None = None,
     computed_cost: float | None = None,
+    unpriced_runs: int = 0,
 ) -> Variance:
     """Fill the derived fields (variances, ratios) consistently from the counts and costs."""
     token_variance = None if estimated_tokens is None else actual_tokens - estimated_tokens
@@ -193,6 +196,8 @@ def _variance(
         if estimated_cost is None or actual_cost is None
         else round(actual_cost - estimated_cost, COST_DIGITS)
     )
+    if unpriced_runs and cost_variance is not None and cost_variance < 0:
+        cost_variance = None  # the unpriced runs may well make up the difference
     return Variance(
         estimated_requests=estimated_requests,
         estimated_tokens=estimated_tokens,
@@ -216,6 +221,7 @@ def _variance(
         cost_variance_ratio=None
         if cost_variance is None or not estimated_cost
         else round(cost_variance / estimated_cost, RATIO_DIGITS),
+        unpriced_runs=unpriced_runs,
     )
 
 
@@ -330,8 +336,8 @@ def total_variance(variances: Iterable[Variance]) -> Variance:
     Actuals sum every slice. Estimates sum only the slices that have one, so spend on an
     unestimated slice counts as overrun (it was not budgeted); when no slice has an estimate the
     estimate, variances and ratios are None. The total is not judged (breach stays NONE):
-    thresholds are per slice. Costs follow the same rule, and a total cost is unknown (None)
-    when any slice's is.
+    thresholds are per slice. Costs follow the same rule; the actual cost is the sum of what is
+    known (a lower bound counting every slice's unpriced runs), unknown (None) when nothing is.
     """
     items = list(variances)
     estimated = [item for item in items if item.estimated_tokens is not None]
@@ -349,6 +355,13 @@ def total_variance(variances: Iterable[Variance]) -> Variance:
         estimated_cost=sum_known(item.estimated_cost_usd for item in estimated)
         if any_cost and estimated
         else None,
-        actual_cost=sum_known(item.actual_cost_usd for item in items) if any_cost else None,
+        actual_cost=_known_sum(item.actual_cost_usd for item in items) if any_cost else None,
         computed_cost=sum_known(item.computed_cost_usd for item in items) if any_cost else None,
+        unpriced_runs=sum(item.unpriced_runs for item in items),
     )
+
+
+def _known_sum(values: Iterable[float | None]) -> float | None:
+    """The sum of the known values; None when none is known."""
+    known = [value for value in values if value is not None]
+    return sum_known(known) if known else None

@@ -1,33 +1,32 @@
 """One slice's budget state after a commit: pure, and computed by the judge's own functions.
 
 The ledger must say what the gate would have said at that commit, so nothing here re-derives
-budget math: variance, breach and cost come from `judge.variance.assess_slice`, phase budgets
-and stop-loss from `judge.budgets.assess_budget`. For a slice whose runs report no phase the
-judge has no phase budget; its cumulative budget (the estimate's total, else the sum of the
-phase limits) still gives a utilisation and a band, through the same `judge.budgets` functions,
-and its stop-loss is `none` because the gate does not judge it.
+budget math: variance, breach and cost come from `judge.variance.assess_slice`; the cumulative
+and per-phase budgets, stop-loss and latency from `judge.budgets.assess_budget`. A slice with no
+run yet has spent nothing: its budget is the same cumulative one (`cumulative_budget`), its
+latency budget that of every phase (`assess_latency` with no duration), its stop-loss `none`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from budget_gate.cost.pricing import PriceBook
 from budget_gate.cost.usd import run_cost
 from budget_gate.judge.budgets import (
-    MS_PER_SECOND,
     BudgetStatus,
+    PhaseLimit,
     PhaseUtilisation,
     Sizing,
     StopLoss,
     assess_budget,
     band,
     cumulative_budget,
-    latency_budget_ms,
     slice_limits,
     utilisation,
 )
+from budget_gate.judge.latency import SliceLatency, assess_latency, to_ms
 from budget_gate.judge.run_usage import biggest, tokens_by_agent, tokens_by_model
 from budget_gate.judge.variance import assess_slice
 from budget_gate.models.budgets import PhaseBudgetConfig
@@ -116,7 +115,7 @@ def slice_state(
         requests=sum(run.actual_requests for run in runs),
         runs=len(runs),
         tokens_estimated_runs=sum(1 for run in runs if run.tokens_estimated),
-        latency_ms=round(sum(run.duration_seconds for run in runs) * MS_PER_SECOND),
+        latency_ms=to_ms(sum(run.duration_seconds for run in runs)),
         unpriced_runs=sum(1 for run in runs if not run_cost(run, prices).known),
         top_agent=biggest(tokens_by_agent(runs)),
         top_model=biggest(tokens_by_model(runs)),
@@ -152,22 +151,24 @@ def _judge(
     ).variance
     sizing = Sizing.of(plan, slice_)
     limits = slice_limits(budgets, plan=plan, slice_=slice_, sizing=sizing)
-    phased = assess_budget(
+    judged = assess_budget(
         plan=plan,
         slice_=slice_,
         done=status is PlanStatus.DONE,
         estimate=estimate,
         reports=runs,
         budgets=budgets,
+        limits=limits,
     )
-    if phased is not None:
-        budget, source = phased.budget_tokens, phased.budget_source
-        state, stop_loss, phases = phased.status, phased.stop_loss, phased.phases
+    if judged is not None:
+        budget, source = judged.budget_tokens, judged.budget_source
+        state, stop_loss, phases = judged.status, judged.stop_loss, judged.phases
+        latency = judged.latency or _unspent_latency(limits, budgets)
     else:
         budget, source = cumulative_budget(estimate=estimate, limits=limits)
         state = band(actual=spend.tokens, budget=budget, bands=budgets.bands)
         stop_loss, phases = StopLoss.NONE, ()
-    latency_budget = latency_budget_ms(limits, _reported_phases(runs))
+        latency = _unspent_latency(limits, budgets)
     return SliceJudgement(
         status=status,
         environment=plan.environment.value if plan.environment else None,
@@ -177,8 +178,8 @@ def _judge(
         budget_tokens=budget,
         utilisation=utilisation(actual=spend.tokens, budget=budget),
         budget_status=state,
-        latency_budget_ms=latency_budget,
-        latency_utilisation=utilisation(actual=spend.latency_ms, budget=latency_budget),
+        latency_budget_ms=latency.budget_ms,
+        latency_utilisation=latency.utilisation,
         stop_loss=stop_loss,
         variance_ratio=variance.variance_ratio,
         breach=variance.breach.value,
@@ -188,11 +189,14 @@ def _judge(
     )
 
 
-def _reported_phases(runs: Sequence[UsageReport]) -> set[Phase]:
-    phases: set[Phase] = set()
-    for run in runs:
-        if run.phase is not None:
-            phases.add(run.phase)
-        elif run.phases:
-            phases.update(run.phases)
-    return phases
+def _unspent_latency(
+    limits: Mapping[Phase, PhaseLimit], budgets: PhaseBudgetConfig
+) -> SliceLatency:
+    """The latency budget of a slice no run has reported on: every phase's limit, nothing spent."""
+    return assess_latency(
+        actual_ms=0,
+        limits_ms={phase: limit.latency_ms for phase, limit in limits.items()},
+        phase_durations_ms={},
+        settings=budgets.stop_loss,
+        bands=budgets.bands,
+    )

@@ -71,13 +71,24 @@ class BreachBands(ArtifactModel):
         return self
 
 
+def _all_importances() -> list[Importance]:
+    return list(Importance)
+
+
 class StopLossSettings(ArtifactModel):
-    """When a slice must stop spending (§6.3); `enabled: false` reports it as a warning only."""
+    """When a slice must stop spending (§6.3); `enabled: false` reports it as a warning only,
+    and so does a trip on a slice whose importance is not in `enforce_importance` (staged
+    enforcement: low and medium first, then every tier)."""
 
     enabled: StrictBool
     cumulative: Multiplier
     per_phase: Multiplier
     allow_completion_threshold: Allowance
+    enforce_importance: list[Importance] = Field(default_factory=_all_importances)
+
+    def enforces(self, importance: Importance) -> bool:
+        """Whether a trip of a slice of this importance is an error (else a warning)."""
+        return self.enabled and importance in self.enforce_importance
 
 
 class HeuristicSettings(ArtifactModel):
@@ -159,13 +170,28 @@ class StopLossOverride(ArtifactModel):
         default=None, description="`false` reports stop-loss as a warning, never an error."
     )
     cumulative: Multiplier | None = Field(
-        default=None, description="Cumulative utilisation above which stop-loss fires."
+        default=None,
+        description=(
+            "A slice's utilisation (all its tokens / its budget) above which stop-loss fires; "
+            "its run time against its latency budget above it is a `latency-breach`."
+        ),
     )
     per_phase: Multiplier | None = Field(
-        default=None, description="One phase's utilisation above which stop-loss fires."
+        default=None,
+        description=(
+            "One phase's utilisation above which stop-loss fires (its duration above it: "
+            "`latency-breach`)."
+        ),
     )
     allow_completion_threshold: Allowance | None = Field(
         default=None, description="How far past the limit a `done` slice may finish."
+    )
+    enforce_importance: list[Importance] | None = Field(
+        default=None,
+        description=(
+            "Importance tiers whose stop-loss is an error (staged rollout, e.g. `[low, medium]` "
+            "first); a trip on any other tier is a warning. Default: all four."
+        ),
     )
 
 

@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, StrictBool, field_validator
 
 from budget_gate.models.budgets import PhaseBudgetOverrides
 from budget_gate.models.common import (
@@ -237,6 +237,33 @@ class ReleaseConfig(ArtifactModel):
         return value
 
 
+LabelName = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[^,\s][^,]*$")]
+
+
+class RemediationConfig(ArtifactModel):
+    """Remediation issues (§6.3): one GitHub issue per slice past its stop-loss, opened,
+    updated and closed by the Action on the default branch (opt-in)."""
+
+    issues: StrictBool = Field(
+        default=False,
+        description=(
+            "`true` lets the Action open one `FIX-BUDGET-BREACH PLAN/SLICE` issue per slice past "
+            "its stop-loss on pushes to the default branch, scheduled and manual runs (never on "
+            "pull requests), update it and close it when the slice recovers; needs "
+            "`permissions: issues: write`. Also on with the action input `remediation-issues`."
+        ),
+    )
+    labels: list[LabelName] = Field(
+        default_factory=lambda: ["budget-breach"],
+        min_length=1,
+        max_length=10,
+        description=(
+            "Labels of the remediation issues; the first is how the Action finds its own issues "
+            "again (no commas)."
+        ),
+    )
+
+
 class GateConfig(ArtifactModel):
     version: int = Field(default=1, description="Config format version; only 1 exists.")
     mode: Mode = Field(
@@ -277,6 +304,10 @@ class GateConfig(ArtifactModel):
         description="Overrides of the shipped phase budgets, field by field.",
     )
     """Overrides of the shipped `config/phase_budgets.yaml`, field by field (§6.3)."""
+    remediation: RemediationConfig = Field(
+        default_factory=RemediationConfig,
+        description="Remediation issues for slices past their stop-loss (opt-in).",
+    )
     telemetry: TelemetryConfig = Field(
         default_factory=TelemetryConfig,
         description="OpenTelemetry export (`--otel`): its time bound.",

@@ -32,6 +32,7 @@ class FindingCode(StrEnum):
     VARIANCE_WARNING = "variance-warning"
     VARIANCE_BREACH = "variance-breach"
     STOP_LOSS = "stop-loss"
+    LATENCY_BREACH = "latency-breach"
     WORK_ON_UNAPPROVED_SLICE = "work-on-unapproved-slice"
     UNPRICED_MODEL = "unpriced-model"
 
@@ -48,6 +49,7 @@ DEFAULT_SEVERITY: dict[FindingCode, Severity] = {
     FindingCode.VARIANCE_WARNING: Severity.WARNING,
     FindingCode.VARIANCE_BREACH: Severity.WARNING,
     FindingCode.STOP_LOSS: Severity.ERROR,
+    FindingCode.LATENCY_BREACH: Severity.WARNING,
     FindingCode.WORK_ON_UNAPPROVED_SLICE: Severity.WARNING,
     FindingCode.UNPRICED_MODEL: Severity.NOTICE,
 }

@@ -30,6 +30,8 @@ class SliceVarianceRecord(ArtifactModel):
     breach: str
     estimated_cost_usd: float | None = None
     actual_cost_usd: float | None = None
+    unpriced_runs: Count = 0
+    """Runs whose cost is unknown: `actual_cost_usd` is then the priced runs' (a lower bound)."""
 
 
 class FindingCountsRecord(ArtifactModel):
@@ -50,6 +52,7 @@ class VarianceTotals(ArtifactModel):
     runs: RunCountsRecord
     estimated_cost_usd: float | None = None
     actual_cost_usd: float | None = None
+    unpriced_runs: Count = 0
 
 
 class VarianceSummary(ArtifactModel):

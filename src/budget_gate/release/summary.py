@@ -86,6 +86,7 @@ def _slice_record(item: SliceResult) -> SliceVarianceRecord:
         breach=variance.breach.value,
         estimated_cost_usd=variance.estimated_cost_usd,
         actual_cost_usd=variance.actual_cost_usd,
+        unpriced_runs=variance.unpriced_runs,
     )
 
 
@@ -106,4 +107,5 @@ def _totals(report: Report) -> VarianceTotals:
         runs=_runs(report.total_runs),
         estimated_cost_usd=totals.estimated_cost_usd,
         actual_cost_usd=totals.actual_cost_usd,
+        unpriced_runs=totals.unpriced_runs,
     )

@@ -28,9 +28,11 @@ bytes. Nothing is cut. Unknown numbers are `null`.
         },
         "cost": {                     # US dollars; null when unknown
           "estimated_usd": float | null,
-          "actual_usd": float | null,     # as the agents reported it where they did
+          "actual_usd": float | null,     # as the agents reported it where they did; with
+                                          # unpriced_runs > 0 the priced runs only (a lower bound)
+          "unpriced_runs": int,           # runs whose cost is unknown, left out of actual_usd
           "computed_usd": float | null,   # the same runs priced by the price data alone
-          "variance_usd": float | null,   # actual - estimated
+          "variance_usd": float | null,   # actual - estimated (null when a lower bound is below)
           "ratio": float | null           # variance / estimated
         },
         "breach": "none" | "warning" | "breach",
@@ -39,19 +41,27 @@ bytes. Nothing is cut. Unknown numbers are `null`.
         "plan_path": str,
         "estimate_path": str | null,
         "run_ids": [str],
-        "phase_budget": null | {      # only when the slice's runs report phases (§6.3)
+        "phase_budget": null | {      # every slice with a usage report (§6.3)
           "complexity": str, "importance": str,
           "sizing_assumed": bool,     # neither slice nor plan sets them: Medium/medium used
+          "phase_data": bool,         # some run reports a phase (else "phases" is empty)
           "cumulative": {"budget_source": "estimate" | "formula", "budget_tokens": int,
                          "actual_tokens": int, "utilisation": float | null,
                          "status": "within" | "warning" | "exceeded"},
           "unattributed_tokens": int, # spend of runs that name no phase
           "stop_loss": "none" | "triggered" | "allowed",
+          "enforced": bool,           # a trip is an error (stop_loss.enforce_importance)
+          "trips": [{"phase": str | null, "actual_tokens": int, "budget_tokens": int,
+                     "utilisation": float | null, "limit": float, "allowed": bool}],
+          "latency": {"budget_ms": int, "actual_ms": int, "utilisation": float | null,
+                      "status": str, "trips": [{"phase": str | null, "actual_ms": int,
+                      "budget_ms": int, "utilisation": float | null, "limit": float}]},
           "phases": [{"phase": str, "budget_source": "estimate" | "slice" | "plan" | "formula",
                       "budget_tokens": int, "actual_tokens": int,
                       "utilisation": float | null, "status": str,
                       "budget_requests": int, "actual_requests": int,
-                      "budget_latency_ms": int, "actual_duration_ms": int | null}]
+                      "budget_latency_ms": int, "actual_duration_ms": int | null,
+                      "latency_utilisation": float | null, "latency_status": str | null}]
         }
       }],
       "findings": [{
@@ -69,7 +79,8 @@ bytes. Nothing is cut. Unknown numbers are `null`.
     }
 
 A cost is null when it is unknown: no model to price, or one the price data has no price for
-(the `unpriced-model` notices say which).
+(the `unpriced-model` notices say which). When only some runs are unknown, `actual_usd` is the
+known part and `unpriced_runs` counts the rest.
 """
 
 from __future__ import annotations
@@ -106,6 +117,7 @@ def _numbers(variance: Variance, runs: RunCounts) -> dict[str, Any]:
         "cost": {
             "estimated_usd": variance.estimated_cost_usd,
             "actual_usd": variance.actual_cost_usd,
+            "unpriced_runs": variance.unpriced_runs,
             "computed_usd": variance.computed_cost_usd,
             "variance_usd": variance.cost_variance_usd,
             "ratio": _ratio(variance.cost_variance_ratio),

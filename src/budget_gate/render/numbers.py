@@ -10,7 +10,7 @@ import math
 from markupsafe import Markup
 
 from budget_gate.cost.usd import format_usd
-from budget_gate.render.escape import trusted
+from budget_gate.render.escape import md_text, trusted
 
 MISSING = "—"
 UNKNOWN_COST = "n/a"
@@ -58,6 +58,36 @@ def usd(value: float | None) -> Markup:
 def signed_usd(value: float | None) -> Markup:
     """`+\\$4.40` / `-\\$1.20` for a cost difference in markdown; `n/a` when unknown."""
     return trusted(usd_text(value, signed=True).replace("$", "\\$"))
+
+
+def usd_at_least_text(value: float | None, unpriced_runs: int) -> str:
+    """`≥ $1.20` when the cost leaves out unpriced runs; `n/a` when nothing is priced."""
+    shown = usd_text(value)
+    return f"≥ {shown}" if unpriced_runs and value is not None else shown
+
+
+def usd_at_least(value: float | None, unpriced_runs: int) -> Markup:
+    """`usd_at_least_text` for markdown (`≥ \\$1.20`)."""
+    return trusted(usd_at_least_text(value, unpriced_runs).replace("$", "\\$"))
+
+
+def unpriced_text(unpriced_runs: int) -> str:
+    """`2 runs unpriced`; empty when every run is priced."""
+    if not unpriced_runs:
+        return ""
+    return f"{unpriced_runs:,} {'run' if unpriced_runs == 1 else 'runs'} unpriced"
+
+
+def nowrap(text: Markup | str) -> Markup:
+    """Keep a number and its unit together in a table cell (no-break spaces): `+37.5 %`.
+    Anything not already safe markdown is escaped first."""
+    safe = text if isinstance(text, Markup) else md_text(text)
+    return trusted(str(safe).replace(" ", "&nbsp;"))
+
+
+def over(first: Markup | str, *rest: Markup | str) -> Markup:
+    """`296,607 / 110,000`, `3 / 1 / 0`: figures read together, kept on one line."""
+    return nowrap(Markup(" / ").join(nowrap(part) for part in (first, *rest)))
 
 
 def at_least(value: int | None, lower_bound: bool) -> Markup:

@@ -1,6 +1,7 @@
 """The per-phase budget tables (§6.3) as templates, the terminal and JSON see them.
 
-Only slices whose runs report phases have a table. Tables are ordered worst first (a tripped
+Only slices whose runs report phases have a table (every slice with a usage report has a
+`phase_budget` in JSON: its cumulative figures). Tables are ordered worst first (a tripped
 stop-loss, then one allowed to complete, then by the worst status), so cutting the markdown to
 fit keeps the ones that matter.
 """
@@ -37,6 +38,9 @@ class PhaseLine:
     actual_requests: int
     budget_latency_ms: int
     actual_duration_ms: int | None
+    latency_utilisation: float | None = None
+    latency_status: str | None = None
+    """`within`, `warning` or `exceeded` like `status`; None when the duration is unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,10 @@ class PhaseTable:
     unattributed_tokens: int
     stop_loss: str
     rows: tuple[PhaseLine, ...]
+    duration_ms: int | None = None
+    """The slice's run time and its latency budget (the phases its runs report)."""
+    latency_budget_ms: int | None = None
+    latency_utilisation: float | None = None
 
 
 def with_phase_data(slices: Iterable[SliceResult]) -> tuple[SliceResult, ...]:
@@ -67,7 +75,13 @@ def with_phase_data(slices: Iterable[SliceResult]) -> tuple[SliceResult, ...]:
         worst = min((_STATUS_RANK[row.status] for row in budget.phases), default=2)
         return (_STOP_RANK[budget.stop_loss], _STATUS_RANK[budget.status], worst, result.ref)
 
-    return tuple(sorted((item for item in slices if item.phase_budget is not None), key=key))
+    tabled = (item for item in slices if has_phase_table(item))
+    return tuple(sorted(tabled, key=key))
+
+
+def has_phase_table(result: SliceResult) -> bool:
+    """Whether the slice's runs report phases (every slice with runs has a `phase_budget`)."""
+    return result.phase_budget is not None and result.phase_budget.has_phase_data
 
 
 def table_rows(results: Sequence[SliceResult]) -> int:
@@ -97,6 +111,9 @@ def phase_table(
         status=budget.status.value,
         unattributed_tokens=budget.unattributed_tokens,
         stop_loss=budget.stop_loss.value,
+        duration_ms=None if budget.latency is None else budget.latency.actual_ms,
+        latency_budget_ms=None if budget.latency is None else budget.latency.budget_ms,
+        latency_utilisation=None if budget.latency is None else budget.latency.utilisation,
         rows=tuple(
             PhaseLine(
                 phase=row.phase.value,
@@ -109,6 +126,8 @@ def phase_table(
                 actual_requests=row.actual_requests,
                 budget_latency_ms=row.budget_latency_ms,
                 actual_duration_ms=row.actual_duration_ms,
+                latency_utilisation=row.latency_utilisation,
+                latency_status=None if row.latency_status is None else row.latency_status.value,
             )
             for row in budget.phases
         ),
@@ -126,6 +145,7 @@ _HEADERS = (
     "REQUESTS act / budget",
     "DURATION act / budget",
     "STATUS",
+    "TIME",
 )
 _STOP_WORDS = {
     "triggered": "STOP-LOSS",
@@ -145,6 +165,12 @@ def text_lines(tables: Sequence[PhaseTable]) -> list[str]:
             f"{', assumed' if table.assumed else ''}): cumulative "
             f"{count(table.actual_tokens)} of {count(table.budget_tokens)} tokens "
             f"({table.budget_source}) {utilisation(table.utilisation)} {table.status}"
+            + (
+                f"; run time {seconds(table.duration_ms)} of {seconds(table.latency_budget_ms)} "
+                f"{utilisation(table.latency_utilisation)}"
+                if table.duration_ms is not None
+                else ""
+            )
             + (f"; {stop}" if stop else "")
         )
         rows = [
@@ -157,12 +183,13 @@ def text_lines(tables: Sequence[PhaseTable]) -> list[str]:
                 f"{count(row.actual_requests)} / {count(row.budget_requests)}",
                 f"{seconds(row.actual_duration_ms)} / {seconds(row.budget_latency_ms)}",
                 row.status,
+                row.latency_status or "—",
             )
             for row in table.rows
         ]
         if table.unattributed_tokens:
             unattributed = str(count(table.unattributed_tokens))
-            rows.append(("(no phase)", "", "", unattributed, "", "", "", ""))
+            rows.append(("(no phase)", "", "", unattributed, "", "", "", "", ""))
         widths = [max(len(row[i]) for row in (_HEADERS, *rows)) for i in range(len(_HEADERS))]
         for row in (_HEADERS, *rows):
             cells = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
@@ -174,13 +201,15 @@ def text_lines(tables: Sequence[PhaseTable]) -> list[str]:
 
 
 def to_json(budget: SliceBudget | None) -> dict[str, Any] | None:
-    """A slice's `phase_budget` in the JSON report (null without phase data)."""
+    """A slice's `phase_budget` in the JSON report (null without a usage report)."""
     if budget is None:
         return None
+    latency = budget.latency
     return {
         "complexity": budget.sizing.complexity.value,
         "importance": budget.sizing.importance.value,
         "sizing_assumed": budget.sizing.assumed,
+        "phase_data": budget.has_phase_data,
         "cumulative": {
             "budget_source": budget.budget_source.value,
             "budget_tokens": budget.budget_tokens,
@@ -190,6 +219,36 @@ def to_json(budget: SliceBudget | None) -> dict[str, Any] | None:
         },
         "unattributed_tokens": budget.unattributed_tokens,
         "stop_loss": budget.stop_loss.value,
+        "enforced": budget.enforced,
+        "trips": [
+            {
+                "phase": None if trip.phase is None else trip.phase.value,
+                "actual_tokens": trip.actual_tokens,
+                "budget_tokens": trip.budget_tokens,
+                "utilisation": trip.utilisation,
+                "limit": trip.limit,
+                "allowed": trip.allowed,
+            }
+            for trip in budget.trips
+        ],
+        "latency": None
+        if latency is None
+        else {
+            "budget_ms": latency.budget_ms,
+            "actual_ms": latency.actual_ms,
+            "utilisation": latency.utilisation,
+            "status": latency.status.value,
+            "trips": [
+                {
+                    "phase": None if trip.phase is None else trip.phase.value,
+                    "actual_ms": trip.actual_ms,
+                    "budget_ms": trip.budget_ms,
+                    "utilisation": trip.utilisation,
+                    "limit": trip.limit,
+                }
+                for trip in latency.trips
+            ],
+        },
         "phases": [
             {
                 "phase": row.phase.value,
@@ -202,6 +261,8 @@ def to_json(budget: SliceBudget | None) -> dict[str, Any] | None:
                 "actual_requests": row.actual_requests,
                 "budget_latency_ms": row.budget_latency_ms,
                 "actual_duration_ms": row.actual_duration_ms,
+                "latency_utilisation": row.latency_utilisation,
+                "latency_status": None if row.latency_status is None else row.latency_status.value,
             }
             for row in budget.phases
         ],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from budget_gate.judge.report import BreachLevel, Report, SliceResult
 from budget_gate.models.common import SliceRef
@@ -39,6 +39,8 @@ class Prepared:
     severity_counts: Counter[Severity]
     phase_results: tuple[SliceResult, ...] = ()
     """Slices with a phase budget table, worst first."""
+    codes_by_slice: dict[SliceRef, frozenset[FindingCode]] = field(default_factory=dict)
+    """The finding codes each slice has (the table marks a stop-loss or a latency breach)."""
 
 
 def prepare(report: Report) -> Prepared:
@@ -46,8 +48,11 @@ def prepare(report: Report) -> Prepared:
     grouped by code, worst code first; one stub per plan missing estimates or slice missing a
     usage report."""
     by_slice: dict[tuple[str | None, str | None], Counter[Severity]] = defaultdict(Counter)
+    codes: dict[SliceRef, set[FindingCode]] = defaultdict(set)
     for finding in report.findings:
         by_slice[(finding.plan_id, finding.slice_id)][finding.severity] += 1
+        if finding.plan_id is not None and finding.slice_id is not None:
+            codes[SliceRef(plan_id=finding.plan_id, slice_id=finding.slice_id)].add(finding.code)
     attention: list[tuple[SliceResult, int, int]] = []
     passing: list[SliceResult] = []
     for result in sorted(report.slices, key=lambda item: item.ref):
@@ -66,6 +71,7 @@ def prepare(report: Report) -> Prepared:
         stubs=_stub_specs(report),
         severity_counts=Counter(finding.severity for finding in report.findings),
         phase_results=with_phase_data(report.slices),
+        codes_by_slice={ref: frozenset(found) for ref, found in codes.items()},
     )
 
 

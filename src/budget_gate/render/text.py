@@ -13,7 +13,14 @@ from collections.abc import Sequence
 
 from budget_gate.judge.report import Report
 from budget_gate.render.escape import inert, plain, plain_path
-from budget_gate.render.numbers import at_least, count, signed_percent, usd_text
+from budget_gate.render.numbers import (
+    at_least,
+    count,
+    signed_percent,
+    unpriced_text,
+    usd_at_least_text,
+    usd_text,
+)
 from budget_gate.render.phases import text_lines as phase_text_lines
 from budget_gate.render.prepare import prepare
 from budget_gate.render.view import Detail, FindingItem, ReportView, SliceRow, build_view
@@ -31,7 +38,9 @@ def _cells(row: SliceRow, *, cost: bool = False) -> tuple[str, ...]:
         breach += f" ({', '.join(plain(item) for item in row.drivers)})"
     costs: tuple[str, ...] = ()
     if cost:
-        actual = usd_text(v.actual_cost_usd)
+        actual = usd_at_least_text(v.actual_cost_usd, v.unpriced_runs)
+        if v.unpriced_runs:
+            actual += f" ({unpriced_text(v.unpriced_runs)})"
         if v.computed_cost_differs:
             actual += f" (computed {usd_text(v.computed_cost_usd)})"
         estimated, difference = (

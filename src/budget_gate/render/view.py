@@ -25,7 +25,7 @@ from budget_gate.render.prepare import Prepared, StubSpec, allot
 from budget_gate.render.stubs import estimates_stub, usage_report_stub
 
 SEVERITY_ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.NOTICE: "ℹ️"}
-MAX_DRIVERS = 3
+MAX_DRIVERS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,10 @@ class SliceRow:
     drivers: tuple[str, ...]
     errors: int
     warnings: int
+    stop_loss: bool = False
+    """The slice has a `stop-loss` finding."""
+    latency: bool = False
+    """The slice has a `latency-breach` finding."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +181,12 @@ def headline(report: Report) -> Headline:
 
 
 def _row(
-    result: SliceResult, errors: int, warnings: int, links: LinkContext | None, short: _Shortener
+    result: SliceResult,
+    errors: int,
+    warnings: int,
+    links: LinkContext | None,
+    short: _Shortener,
+    codes: frozenset[FindingCode] = frozenset(),
 ) -> SliceRow:
     return SliceRow(
         ref=str(result.ref),
@@ -190,6 +199,8 @@ def _row(
         drivers=tuple(short(item, 100) or "" for item in result.variance.drivers[:MAX_DRIVERS]),
         errors=errors,
         warnings=warnings,
+        stop_loss=FindingCode.STOP_LOSS in codes,
+        latency=FindingCode.LATENCY_BREACH in codes,
     )
 
 
@@ -277,7 +288,10 @@ def build_view(prepared: Prepared, detail: Detail, links: LinkContext | None) ->
 
     attention = prepared.attention
     row_cap = len(attention) if detail.slice_rows is None else detail.slice_rows
-    rows = tuple(_row(result, err, warn, links, short) for result, err, warn in attention[:row_cap])
+    rows = tuple(
+        _row(result, err, warn, links, short, prepared.codes_by_slice.get(result.ref, frozenset()))
+        for result, err, warn in attention[:row_cap]
+    )
     if len(rows) < len(attention):
         shown.append(f"{len(rows):,} of {len(attention):,} slices that need attention")
     passing_rows: tuple[SliceRow, ...] = ()

@@ -200,7 +200,7 @@ def _slice_budget(item: SliceResult, base: dict[str, str]) -> Iterator[MetricPoi
     if item.usage:
         yield _point(LATENCY, sum(run.duration_seconds for run in item.usage), base)
     budget = item.phase_budget
-    if budget is not None:
+    if budget is not None and budget.has_phase_data:
         limit: int | None = budget.budget_tokens
         status: BudgetStatus | None = budget.status
     else:

@@ -137,7 +137,7 @@ def test_with_a_personal_token_the_comment_is_found_by_the_tokens_login(
 
     run_action(workspace.root, pr_payload(workspace), token="ghp_" + "p" * 36)
 
-    assert github.requests() == [LIST, "GET /user", f"PATCH {R}/issues/comments/{mine}", CHECK]
+    assert github.requests() == [LIST, VIEWER, f"PATCH {R}/issues/comments/{mine}", CHECK]
 
 
 def test_recreate_mode_deletes_the_comment_and_posts_a_new_one(

@@ -17,8 +17,8 @@ from budget_gate.action.events import EventName, GateEvent
 from budget_gate.action.outputs import open_client
 from budget_gate.action.runtime import ActionError, ActionSettings, Runtime
 from budget_gate.github.client import GitHubError, ProblemKind, RepoClient
-from budget_gate.github.comment import INSTALLATION_TOKEN_PREFIX
-from budget_gate.github.issues import IssueSync, Step, TokenIdentity, carry_out, own_issues
+from budget_gate.github.identity import TokenIdentity
+from budget_gate.github.issues import IssueSync, Step, carry_out, own_issues
 from budget_gate.judge.budgets import StopLoss
 from budget_gate.judge.remediation import (
     IssueAction,
@@ -107,7 +107,7 @@ def sync_issues(
     report: Report,
     drafts: dict[SliceRef, IssueDraft],
     labels: list[str],
-    installation: bool,
+    token: str,
     sync: IssueSync,
 ) -> None:
     """List, plan, carry out; after opening an issue, list again and close any duplicate a
@@ -126,7 +126,7 @@ def sync_issues(
         steps = [Step(item, _comment(item, results)) for item in actions]
         carry_out(client, steps, labels=labels, sync=sync)
 
-    owner = TokenIdentity(client, installation=installation)
+    owner = TokenIdentity(client, token=token)
     send(decide(own_issues(client, label=labels[0], owner=owner)))
     if not sync.created:
         return
@@ -153,7 +153,7 @@ def run_remediation(
             report=report,
             drafts=drafts,
             labels=list(config.remediation.labels),
-            installation=settings.token.get_secret_value().startswith(INSTALLATION_TOKEN_PREFIX),
+            token=settings.token.get_secret_value(),
             sync=sync,
         )
     except GitHubError as error:

@@ -75,7 +75,6 @@ class IssueInfo:
     body: str
     open: bool
     author: str
-    author_is_bot: bool
     html_url: str
     is_pull_request: bool = False
 
@@ -361,7 +360,6 @@ def _issue(data: Any) -> IssueInfo:
         body=str(data.get("body") or ""),
         open=data.get("state") == "open",
         author=str(user.get("login") or ""),
-        author_is_bot=user.get("type") == "Bot",
         html_url=str(data.get("html_url") or ""),
         is_pull_request=data.get("pull_request") is not None,
     )

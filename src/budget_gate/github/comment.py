@@ -1,16 +1,7 @@
 """The sticky PR comment: one per pull request, found again on every run, never duplicated.
 
-A comment is ours when its body holds the report's hidden marker **and** its author is the
-token's own identity; anyone can paste the marker into a comment (a person, or another bot with
-write access), nobody can post as our identity. The identity is asked once, and only when some
-comment carries the marker:
-
-- a user's token (PAT): `GET /user`;
-- an installation token (`ghs_…`: the workflow's `GITHUB_TOKEN`, which writes as
-  `github-actions[bot]`, or a GitHub App's, `<app>[bot]`), for which `GET /user` is 403 and
-  `GET /app` needs the app's JWT: the GraphQL `viewer`, which answers installation tokens with
-  their bot login. Should GitHub not answer that, the identity is `github-actions[bot]`, the
-  token the action gets by default, and the first comment we create says who we are.
+A comment is ours when its body holds the report's hidden marker **and** the token's own
+account wrote it (`github.identity`): anyone can paste the marker, nobody can post as us.
 
 A comment with the marker by anyone else is left alone (never edited, deleted, or let stand in
 for our report, whatever its stamp says) and listed in the result, so the log can name it.
@@ -32,6 +23,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from budget_gate.github.client import Comment, GitHubError, ProblemKind
+from budget_gate.github.identity import IdentityApi, TokenIdentity
 from budget_gate.judge.report import utc_stamp
 from budget_gate.models.config import CommentMode
 from budget_gate.render import MARKER
@@ -43,12 +35,9 @@ _STAMP = re.compile(
     r"<!-- plan-budget-gate:stamp head=(?P<head>[0-9a-f]{40}) "
     r"at=(?P<at>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) digest=(?P<digest>[0-9a-f]{16,64}) -->"
 )
-INSTALLATION_TOKEN_PREFIX = "ghs_"  # noqa: S105 - a token kind, not a token
-GITHUB_ACTIONS_BOT = "github-actions[bot]"
-"""Who the workflow's own `GITHUB_TOKEN` writes as."""
 
 
-class CommentApi(Protocol):
+class CommentApi(IdentityApi, Protocol):
     def list_comments(self, number: int) -> list[Comment]: ...
 
     def create_comment(self, number: int, body: str) -> Comment: ...
@@ -56,10 +45,6 @@ class CommentApi(Protocol):
     def edit_comment(self, comment_id: int, body: str) -> Comment: ...
 
     def delete_comment(self, comment_id: int) -> None: ...
-
-    def authenticated_login(self) -> str: ...
-
-    def viewer_login(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,34 +100,6 @@ class CommentResult:
     foreign: tuple[ForeignComment, ...] = ()
 
 
-class _Owner:
-    """The token's own identity (see the module docstring), asked at most once."""
-
-    def __init__(self, api: CommentApi, token: str) -> None:
-        self._api = api
-        self._installation = token.startswith(INSTALLATION_TOKEN_PREFIX)
-        self.login: str | None = None
-
-    def owns(self, comment: Comment) -> bool:
-        if self.login is None:
-            self.login = self._find()
-        return comment.author.lower() == self.login.lower()
-
-    def _find(self) -> str:
-        if not self._installation:
-            try:
-                return self._api.authenticated_login()
-            except GitHubError as problem:
-                if problem.kind is not ProblemKind.FORBIDDEN:
-                    raise  # an installation token in another format answers 403: ask GraphQL
-        try:
-            return self._api.viewer_login()
-        except GitHubError as problem:
-            if problem.kind in (ProblemKind.RATE_LIMITED, ProblemKind.UNAVAILABLE):
-                raise
-            return GITHUB_ACTIONS_BOT
-
-
 def _sized(render: Callable[[int], str], stamp: Stamp, limit: int) -> str:
     line = stamp.render()
     return f"{render(limit - len(line) - 2).rstrip()}\n{line}\n"
@@ -196,11 +153,11 @@ def publish_comment(
     def create(body: str) -> Comment:
         return api.create_comment(number, body)
 
-    owner = _Owner(api, token)
+    owner = TokenIdentity(api, token=token)
     marked = [item for item in api.list_comments(number) if MARKER in item.body]
-    mine = [item for item in marked if owner.owns(item)]
+    mine = [item for item in marked if owner.wrote(item.author)]
     found = _Found(
-        identity=owner.login,
+        identity=owner.asked,
         foreign=tuple(
             ForeignComment(author=item.author, url=item.html_url)
             for item in marked

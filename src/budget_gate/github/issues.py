@@ -1,10 +1,8 @@
 """Remediation issues on GitHub: find the gate's own, and carry out the planned steps.
 
 An issue is the gate's own when its body holds the remediation marker **and** the token's own
-identity opened it. Anyone can paste the marker, and on an installation token every bot is a
-bot, so the identity is the token's login (GraphQL `viewer`, asked once and only when some
-listed issue carries the marker), compared with the issue's author: another bot's or a
-person's issue is never edited or closed. Issues are found by listing the repository's issues
+account opened it (`github.identity`): another bot's or a person's issue is never edited or
+closed. Issues are found by listing the repository's issues
 with the first label (`state=all`), never by the search API, whose index lags behind a
 just-created issue and would let a re-run open a second one.
 """
@@ -16,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from budget_gate.github.client import Comment, IssueInfo
+from budget_gate.github.identity import IdentityApi, TokenIdentity
 from budget_gate.judge.remediation import IssueAction, IssueStep, KnownIssue
 from budget_gate.render.remediation import marker_ref
 
-BOT_SUFFIX = "[bot]"
 _STATE_REASON = {
     IssueStep.CLOSE_RECOVERED: "completed",
     IssueStep.CLOSE_GONE: "completed",
@@ -27,7 +25,7 @@ _STATE_REASON = {
 }
 
 
-class IssueApi(Protocol):
+class IssueApi(IdentityApi, Protocol):
     def list_issues(self, *, label: str) -> list[IssueInfo]: ...
 
     def create_issue(self, *, title: str, body: str, labels: list[str]) -> IssueInfo: ...
@@ -35,29 +33,6 @@ class IssueApi(Protocol):
     def edit_issue(self, number: int, **fields: str) -> IssueInfo: ...
 
     def create_comment(self, number: int, body: str) -> Comment: ...
-
-    def viewer_login(self) -> str: ...
-
-
-def _normalised(login: str) -> str:
-    """GitHub names an App's account `slug[bot]` in REST and sometimes `slug` elsewhere."""
-    return login.lower().removesuffix(BOT_SUFFIX)
-
-
-class TokenIdentity:
-    """Whether the token's identity opened an issue (see the module docstring); asks GitHub
-    who the token is at most once."""
-
-    def __init__(self, api: IssueApi, *, installation: bool) -> None:
-        self._api = api
-        self._installation = installation
-        self._login: str | None = None
-
-    def owns(self, issue: IssueInfo) -> bool:
-        if self._login is None:
-            self._login = self._api.viewer_login()
-        bot = self._installation or self._login.lower().endswith(BOT_SUFFIX)
-        return issue.author_is_bot == bot and _normalised(issue.author) == _normalised(self._login)
 
 
 def own_issues(
@@ -68,7 +43,7 @@ def own_issues(
     found: list[KnownIssue] = []
     for issue in api.list_issues(label=label):
         ref = None if issue.is_pull_request else marker_ref(issue.body)
-        if ref is None or (issue.number not in created and not owner.owns(issue)):
+        if ref is None or (issue.number not in created and not owner.wrote(issue.author)):
             continue
         found.append(
             KnownIssue(

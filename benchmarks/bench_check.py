@@ -43,7 +43,13 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_startup import console_script, run_measured, startup_commands, startup_ratios
+from bench_startup import (
+    console_script,
+    ensure_bytecode,
+    run_measured,
+    startup_commands,
+    startup_ratios,
+)
 from budget_gate.load.records import ArtifactKind
 from budget_gate.load.repository import ArtifactLayout
 from budget_gate.load.worktree import WorktreeSource
@@ -254,6 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quick:
         args.plans, args.reports, args.audit_reports, args.runs = 200, (100, 5000), 5000, 3
 
+    ensure_bytecode()
     print(f"machine: {machine()}")
     print(f"load average at start: {', '.join(f'{n:.2f}' for n in os.getloadavg())}")
     verdicts: list[Verdict] = startup(args.runs)

@@ -17,18 +17,14 @@ cost a full parse. Writing it is best effort: a read-only directory only means n
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Protocol, runtime_checkable
 
-import orjson
-
 from budget_gate import __version__
+from budget_gate.load import cache_file
 from budget_gate.models.artifacts import Artifacts, PlanOutline
 from budget_gate.models.config import GateConfig
 from budget_gate.models.findings import Finding, FindingCode, Severity
@@ -77,8 +73,8 @@ class PlanCache:
         """The cache in `directory`, or an empty one when its file is missing or not valid."""
         cache = cls(directory=directory, key=cache_key(config))
         if directory is not None:
-            with contextlib.suppress(OSError):
-                cache.entries = _decode((directory / FILE_NAME).read_bytes(), cache.key)
+            body = cache_file.read(directory / FILE_NAME, format_number=CACHE_FORMAT, key=cache.key)
+            cache.entries = body if isinstance(body, dict) else {}
         return cache
 
     def get(self, path: str, blob: str) -> CachedPlan | None:
@@ -113,9 +109,7 @@ class PlanCache:
             if len(kept) >= limit:
                 break
             kept.setdefault(name, value)
-        with contextlib.suppress(OSError):
-            self.directory.mkdir(parents=True, exist_ok=True)
-            _write_atomically(self.directory / FILE_NAME, encode(kept, self.key))
+        cache_file.save(self.directory / FILE_NAME, encode(kept, self.key))
 
 
 def cache_key(config: GateConfig) -> str:
@@ -132,30 +126,8 @@ def cache_key(config: GateConfig) -> str:
 
 
 def encode(entries: Mapping[str, object], key: str) -> bytes:
-    """A header line (format, key, checksum of the body) and the entries as one JSON body."""
-    body = orjson.dumps(entries)
-    header = orjson.dumps(
-        {"format": CACHE_FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()}
-    )
-    return header + b"\n" + body
-
-
-def _decode(data: bytes, key: str) -> dict[str, object]:
-    """The entries of a cache file, or none when anything about it is not as written."""
-    header_bytes, newline, body = data.partition(b"\n")
-    try:
-        header = orjson.loads(header_bytes) if newline else None
-        if (
-            not isinstance(header, dict)
-            or header.get("format") != CACHE_FORMAT
-            or header.get("key") != key
-            or header.get("sha256") != hashlib.sha256(body).hexdigest()
-        ):
-            return {}
-        entries = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return {}
-    return entries if isinstance(entries, dict) else {}
+    """The cache file's bytes (`cache_file`: a header line, then the entries as JSON)."""
+    return cache_file.encode(entries, format_number=CACHE_FORMAT, key=key)
 
 
 def _entry(value: object, path: str) -> CachedPlan | None:
@@ -245,18 +217,3 @@ _SEVERITIES: Final = frozenset(item.value for item in Severity)
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write beside the target and rename over it: a reader sees the old file or the new one."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".plans-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        # Readable by all: the Action's container writes as root, actions/cache reads as the
-        # runner's user. The contents are parse results of files everyone can read.
-        Path(temporary).chmod(0o644)
-        Path(temporary).replace(target)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
-        raise

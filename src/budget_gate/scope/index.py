@@ -7,7 +7,6 @@ Records are keyed by their IDs, never by where they live (§3), so rules ask the
 
 from __future__ import annotations
 
-import difflib
 import operator
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -267,6 +266,8 @@ class RecordIndex:
 
 def did_you_mean(word: str, candidates: Collection[str]) -> str | None:
     """The closest known ID, ignoring case, when one is close enough to be a typo."""
+    import difflib  # here: only a finding about an unknown ID needs it
+
     by_lower = {candidate.lower(): candidate for candidate in candidates}
     close = difflib.get_close_matches(word.lower(), by_lower, n=1, cutoff=0.6)
     return by_lower[close[0]] if close else None

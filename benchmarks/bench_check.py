@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_startup import (
     console_script,
+    demo_repository,
     ensure_bytecode,
     run_measured,
     startup_commands,
@@ -190,7 +191,9 @@ def machine() -> str:
 
 def startup(runs: int) -> list[Verdict]:
     """The CLI's start against a bare interpreter (`bench_startup.py`), as ratios."""
-    timings = measure_commands(startup_commands(), runs=max(runs, 15))
+    with tempfile.TemporaryDirectory(prefix="bench-demo-") as scratch:
+        commands = startup_commands(demo_repository(Path(scratch)))
+        timings = measure_commands(commands, runs=max(runs, 15))
     for name, timing in timings.items():
         print(f"{name:30s} {timing.show()}")
     verdicts = []

@@ -13,6 +13,7 @@ Pure: the caller reads and writes the remembered entries (`workspace`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -43,8 +44,9 @@ class RememberedPrices:
         self.added = 0
         """Prices this run had to compute: the entries are worth saving only when it is not 0."""
 
-    @property
+    @functools.cached_property
     def version(self) -> str:
+        """The price data's name, looked up once (the key and the report both ask for it)."""
         return self._book.version
 
     def price(self, query: PriceQuery) -> Decimal | None:

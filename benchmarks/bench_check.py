@@ -43,7 +43,14 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_startup import console_script, run_measured, startup_commands, startup_ratios
+from bench_startup import (
+    console_script,
+    demo_repository,
+    ensure_bytecode,
+    run_measured,
+    startup_commands,
+    startup_ratios,
+)
 from budget_gate.load.records import ArtifactKind
 from budget_gate.load.repository import ArtifactLayout
 from budget_gate.load.worktree import WorktreeSource
@@ -184,7 +191,9 @@ def machine() -> str:
 
 def startup(runs: int) -> list[Verdict]:
     """The CLI's start against a bare interpreter (`bench_startup.py`), as ratios."""
-    timings = measure_commands(startup_commands(), runs=max(runs, 15))
+    with tempfile.TemporaryDirectory(prefix="bench-demo-") as scratch:
+        commands = startup_commands(demo_repository(Path(scratch)))
+        timings = measure_commands(commands, runs=max(runs, 15))
     for name, timing in timings.items():
         print(f"{name:30s} {timing.show()}")
     verdicts = []
@@ -254,6 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quick:
         args.plans, args.reports, args.audit_reports, args.runs = 200, (100, 5000), 5000, 3
 
+    ensure_bytecode()
     print(f"machine: {machine()}")
     print(f"load average at start: {', '.join(f'{n:.2f}' for n in os.getloadavg())}")
     verdicts: list[Verdict] = startup(args.runs)

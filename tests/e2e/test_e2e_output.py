@@ -236,8 +236,13 @@ def test_output_writes_the_file_and_nothing_to_stdout(
 # -- 12. the demo -------------------------------------------------------------------------------
 
 
-def test_the_demo_fails_on_the_missing_estimate_the_overrun_and_both_stop_losses(cli: Cli) -> None:
-    result = cli("check", "--repo", DEMO, "--format", "json")
+# The demo lives in this repository: its caches go to a temporary directory, not to .git.
+
+
+def test_the_demo_fails_on_the_missing_estimate_the_overrun_and_both_stop_losses(
+    cli: Cli, tmp_path: Path
+) -> None:
+    result = cli("check", "--repo", DEMO, "--format", "json", "--cache-dir", tmp_path)
 
     assert result.returncode == 1
     assert result.stderr == ""
@@ -267,9 +272,9 @@ def test_the_demo_fails_on_the_missing_estimate_the_overrun_and_both_stop_losses
     assert found[("latency-breach", "IMP-COST-01", "S3")]["severity"] == "warning"
 
 
-def test_the_demo_in_markdown_and_text(cli: Cli) -> None:
-    markdown = cli("check", "--repo", DEMO, "--format", "markdown")
-    text = cli("check", "--repo", DEMO)
+def test_the_demo_in_markdown_and_text(cli: Cli, tmp_path: Path) -> None:
+    markdown = cli("check", "--repo", DEMO, "--format", "markdown", "--cache-dir", tmp_path)
+    text = cli("check", "--repo", DEMO, "--cache-dir", tmp_path)
 
     assert markdown.returncode == text.returncode == 1
     assert markdown.stdout.startswith("## ❌ Plan Budget Gate: fail")

@@ -98,10 +98,25 @@ def test_check_json_without_costs_imports_no_publishing_telemetry_prices_or_jinj
 def test_check_json_with_costs_loads_prices_but_no_publishing_telemetry_or_jinja(
     tmp_path: Path,
 ) -> None:
-    status, modules = loaded_after(tmp_path, "check", "--repo", DEMO, "--format", "json")
+    cache = tmp_path / "cache"
+    status, modules = loaded_after(
+        tmp_path, "check", "--repo", DEMO, "--format", "json", "--cache-dir", cache
+    )
     assert status == 1  # the demo fails its gate on purpose
     assert "genai_prices" in modules  # the demo's reports name models: costs are computed
     assert among(modules, (*PUBLISHING, *TELEMETRY, *JINJA)) == []
+
+
+def test_a_check_whose_prices_are_remembered_imports_no_price_data(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    command = ("check", "--repo", DEMO, "--format", "json", "--cache-dir", cache)
+    loaded_after(tmp_path, *command, "--output", tmp_path / "cold.json")
+    status, modules = loaded_after(tmp_path, *command, "--output", tmp_path / "warm.json")
+    assert status == 1
+    assert among(modules, (*PRICES, *PUBLISHING, *TELEMETRY, *JINJA)) == []
+    cold, warm = (json.loads((tmp_path / name).read_text()) for name in ("cold.json", "warm.json"))
+    assert cold["totals"]["cost"]["actual_usd"] is not None  # the demo's costs were computed
+    assert {**warm, "generated_at": None} == {**cold, "generated_at": None}
 
 
 def test_check_markdown_is_what_loads_jinja(tmp_path: Path) -> None:

@@ -166,7 +166,7 @@ def test_the_file_keeps_what_other_branches_used_within_a_bound(tmp_path: Path) 
             load_artifact(PATH, PLAN, ArtifactKind.PLAN, max_aliases=10),
         )
         other.save()
-    kept = orjson.loads((tmp_path / FILE_NAME).read_bytes().split(b"\n", 1)[1])
+    kept = orjson.loads((tmp_path / FILE_NAME).read_bytes().split(b"\n", 1)[1])["plans"]
     assert f"{BLOB} {PATH}" in kept
     assert len(kept) == 4
     assert cache.key == PlanCache.open(None, config=GateConfig()).key

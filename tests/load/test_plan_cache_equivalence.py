@@ -1,11 +1,13 @@
-"""A pull request checked with the plan cache gives exactly the report of one that parses every
-plan in full: same verdict, same findings, same slices, byte for byte.
+"""A pull request checked with the caches (plans in outline, remembered prices) gives exactly the
+report of one that parses every plan in full and prices every usage from the price data: same
+verdict, findings, slices and costs, byte for byte.
 
 Repositories are generated: plans (sliced or not, duplicate IDs, broken YAML, invalid fields,
 markdown front matter), slices owning random globs, records stored at home or far away, and a
 pull request that edits owned code, edits, renames and deletes plans, adds and deletes records
-and names slices and runs in trailers. Each is checked three ways: every plan in full, with a
-cold cache, and with a cache warmed by the base branch.
+and names slices and runs in trailers; reports name models the price data knows, one it does not,
+or none. Each is checked three ways: with no cache, with a cold cache, and with caches warmed by
+the base branch (then by the same pull request).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ GLOBS = ("src/a/**", "src/b/*.py", "src/*/x.py", "src/a/[xy].py", "docs/**", "sr
 SOURCES = ("src/a/x.py", "src/a/y.py", "src/a/deep/z.py", "src/b/m.py", "src/c/x.py", "docs/i.md")
 STATUSES = ("draft", "approved", "in-progress", "done", "bogus-status")
 HOMES = ("plans/p0", "plans/p1", "plans/p2", "plans/p3", "plans/p4")
+MODELS = (None, ("anthropic", "claude-sonnet-4-5"), ("openai", "gpt-4o"), ("openai", "no-such"))
+"""What a report is priced as (provider, model); None: no model, not priced."""
 CONFIG = """\
 paths:
   usage_reports: ["plans/*/usage/*.yaml", "records/**/*.yaml"]
@@ -47,6 +51,7 @@ plan_spec = st.fixed_dictionaries(
         "broken": st.sampled_from((None, None, None, "yaml", "list")),
         "estimates": st.booleans(),
         "reports": st.integers(min_value=0, max_value=2),
+        "model": st.sampled_from(MODELS),
     }
 )
 edit = st.one_of(
@@ -56,8 +61,18 @@ edit = st.one_of(
     st.tuples(st.just("rename"), st.sampled_from(HOMES), st.sampled_from(("plans/q", "plans/p0"))),
     st.tuples(st.just("delete"), st.sampled_from(HOMES), st.just("plan")),
     st.tuples(st.just("delete"), st.sampled_from(HOMES), st.just("estimation")),
-    st.tuples(st.just("report"), st.sampled_from(PLAN_IDS), st.sampled_from(SLICE_IDS)),
-    st.tuples(st.just("far-report"), st.sampled_from(PLAN_IDS), st.sampled_from(SLICE_IDS)),
+    st.tuples(
+        st.just("report"),
+        st.sampled_from(PLAN_IDS),
+        st.sampled_from(SLICE_IDS),
+        st.sampled_from(MODELS),
+    ),
+    st.tuples(
+        st.just("far-report"),
+        st.sampled_from(PLAN_IDS),
+        st.sampled_from(SLICE_IDS),
+        st.sampled_from(MODELS),
+    ),
     st.tuples(st.just("trailer"), st.sampled_from(PLAN_IDS), st.sampled_from(SLICE_IDS)),
     st.tuples(st.just("agent-run"), st.sampled_from(("r-far", "r-none", "r-0-0"))),
 )
@@ -80,6 +95,14 @@ def plan_text(
         lines.append(f"    paths: [{', '.join(repr(item) for item in paths)}]")
     text = "\n".join(lines) + "\n"
     return f"---\n{text}---\n# Plan\n" if spec["markdown"] else text
+
+
+def with_model(priced_as: object) -> str:
+    """The report lines naming what its tokens are priced as (see `MODELS`)."""
+    if priced_as is None:
+        return ""
+    provider, model = priced_as  # type: ignore[misc]
+    return f"provider: {provider}\nmodel: {model}\n"
 
 
 def slice_ids(spec: dict[str, object]) -> list[str]:
@@ -111,8 +134,13 @@ def build(
         for number in range(int(spec["reports"])):  # type: ignore[call-overload]
             slice_id = slice_ids(spec)[number % len(slice_ids(spec))]
             text = usage(
-                f"r-{index}-{number}", plan_id, slice_id, requests=2, prompt=800, completion=200
-            )
+                f"r-{index}-{number}",
+                plan_id,
+                slice_id,
+                requests=2,
+                prompt=800 + 100 * number,
+                completion=200,
+            ) + with_model(spec["model"])
             repo.write(f"{home}/usage/r-{index}-{number}.yaml", text)
     repo.write(".github/plan-budget-gate.yml", CONFIG)
     repo.write(
@@ -147,14 +175,13 @@ def build(
                 else f"{item[1]}/estimation.yaml"
             )
             if (root / name).exists():
-                (root / name).unlink()  # committed by `commit`, edited or not
+                repo.delete(name)  # staged, so that a later rename moves what is left
         elif kind in ("report", "far-report"):
             where = (
                 f"plans/p0/usage/n{number}.yaml" if kind == "report" else f"records/n{number}.yaml"
             )
-            repo.write(
-                where, usage(f"n{number}", item[1], item[2], requests=1, prompt=50, completion=10)
-            )
+            text = usage(f"n{number}", item[1], item[2], requests=1, prompt=50, completion=10)
+            repo.write(where, text + with_model(item[3]))
         elif kind == "trailer":
             trailers.append(("Plan-Slice", f"{item[1]}/{item[2]}"))
         elif kind == "agent-run":
@@ -165,7 +192,7 @@ def build(
 
 def report(root: Path, *, base: str, head: str, cache: Path | None) -> str:
     request = CheckRequest(
-        repo=root, base=base, head=head, plan_cache=cache is not None, cache_dir=cache
+        repo=root, base=base, head=head, caches=cache is not None, cache_dir=cache
     )
     return render_json(run_check(request, now=NOW).report)
 

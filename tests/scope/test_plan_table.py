@@ -55,6 +55,30 @@ def test_the_table_is_reused_for_the_same_plans_only() -> None:
     }
 
 
+def test_plans_read_in_full_later_reuse_the_outline_part_of_the_table() -> None:
+    """A pull request reads its in-scope plans in full after scope was first computed from
+    outlines: the 20,000-slice part is not built again, and the new plans' slices resolve."""
+    a, b = make_plan("A", ("S1", "src/a/**")), make_plan("B", ("S1", "src/b/**"))
+    outlines = [PlanOutline.of(a), PlanOutline.of(b)]
+    in_outline = PlanTable.of([], outlines)
+    assert SliceRef("B", "S1") in in_outline.slices_by_ref
+    assert in_outline.known == {SliceRef("A", "S1"), SliceRef("B", "S1")}
+
+    with_b = PlanTable.of([b], outlines)
+
+    assert with_b is not in_outline
+    assert with_b.slices is in_outline.slices
+    assert with_b.plans_by_id is in_outline.plans_by_id
+    assert with_b.slices_by_ref[SliceRef("B", "S1")].plan is b
+    assert with_b.plans == (b,)
+    built = PlanTable._build([b], outlines)
+    assert (with_b.known, with_b.slices, with_b.plans_by_id) == (
+        built.known,
+        built.slices,
+        built.plans_by_id,
+    )
+
+
 def test_scope_sees_new_plans_after_a_run_with_other_plans() -> None:
     touched = Change(
         kind=ScopeKind.PULL_REQUEST,

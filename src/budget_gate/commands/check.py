@@ -33,11 +33,13 @@ def add_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument(
         "--cache-dir",
         type=Path,
-        help="where to keep the plan cache between pull request checks (default: "
+        help="where to keep the plan and price caches between checks (default: "
         ".git/budget-gate; keep it in CI with actions/cache)",
     )
     check.add_argument(
-        "--no-cache", action="store_true", help="parse every plan in full, without the plan cache"
+        "--no-cache",
+        action="store_true",
+        help="keep no cache: parse every plan in full and price every usage from the price data",
     )
     otel_option.add_argument(check)
     check.set_defaults(run=run)
@@ -54,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         config_path=args.config,
         labels=frozenset(args.label),
         mode=Mode(args.mode) if args.mode else None,
-        plan_cache=not args.no_cache,
+        caches=not args.no_cache,
         cache_dir=args.cache_dir,
     )
     outcome = run_check(request, now=datetime.now(UTC))

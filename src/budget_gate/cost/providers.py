@@ -15,7 +15,6 @@ None means the data cannot tell: the report then names no provider unless `--pro
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
 from functools import lru_cache
 
 
@@ -47,4 +46,6 @@ def provider_serving(model: str) -> str | None:
 
 def _shared(a: str, b: str) -> int:
     """The length of the longest run of characters both names have."""
+    from difflib import SequenceMatcher  # here: only an importer's provider lookup needs it
+
     return SequenceMatcher(None, a, b, autojunk=False).find_longest_match().size

@@ -16,6 +16,7 @@ from budget_gate.git.runner import GitError, decode, encode, run_git
 # Patterns come on stdin (`-f -`), so a needle starting with `-` is never an option.
 _GREP = ["grep", "-l", "-z", "-F", "--no-color", "--no-textconv", "--no-recurse-submodules"]
 
+_DIFF_TREE = ["diff-tree", "-r", "-z", "--name-only", "--no-renames", "--ignore-submodules=none"]
 _REGULAR_MODES = frozenset({"100644", "100755"})
 SYMLINK_MODE = "120000"
 TREE_MODE = "040000"
@@ -117,6 +118,18 @@ def read_blobs(root: Path, object_ids: Sequence[str]) -> dict[str, bytes]:
         blobs[object_id] = out[pos : pos + size]
         pos += size + 1
     return blobs
+
+
+def paths_changed(root: Path, old: str, new: str) -> list[str]:
+    """Every path whose entry differs between the commits `old` and `new`, files and symlinks
+    added, removed or changed (a rename is its two paths), through one `git diff-tree`.
+
+    git compares the trees by object id, so directories that did not change are never read:
+    the cost is the difference, not the size of either commit. Plumbing, so no `diff.*` config
+    (renames, ignored submodules, external drivers) changes the answer.
+    """
+    out = run_git(root, [*_DIFF_TREE, old, new, "--"]).stdout
+    return [path for path in decode(out).split("\0") if path]
 
 
 def grep_paths(root: Path, commit: str, needles: Sequence[str], paths: Sequence[str]) -> set[str]:

@@ -207,6 +207,10 @@ class GitRepo:
         """Blob contents by object ID; missing ones left out."""
         return git_objects.read_blobs(self.root, object_ids)
 
+    def paths_changed(self, old: str, new: str) -> list[str]:
+        """Every path whose entry (type, mode or contents) differs between two commits."""
+        return git_objects.paths_changed(self.root, old, new)
+
     def grep_paths(self, commit: str, needles: Sequence[str], paths: Sequence[str]) -> set[str]:
         """Which of `paths` contain any needle (fixed strings) at `commit`."""
         return git_objects.grep_paths(self.root, commit, needles, paths)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from budget_gate.git.objects import GITLINK_MODE, TREE_MODE, TreeEntry, TreeItem
 from budget_gate.git.repo import GitRepo
-from budget_gate.git.runner import FETCH_HINT, encode
+from budget_gate.git.runner import FETCH_HINT, GitError, encode
 from budget_gate.load.glob_walk import EnterRule, GlobWalk
 from budget_gate.load.source import ReadResult
 
@@ -79,6 +79,22 @@ class GitTreeSource:
         return {
             path: entry.object_id for path, entry in entries.items() if entry and entry.is_regular
         }
+
+    def file_entries(self, paths: Sequence[str]) -> Mapping[str, tuple[str, bool]]:
+        """(object id, whether a regular file) of each path that is a file or a symlink here;
+        other paths are left out. The walk that found a path already knows it."""
+        entries = self._entries(list(dict.fromkeys(paths)))
+        return {
+            path: (entry.object_id, entry.is_regular) for path, entry in entries.items() if entry
+        }
+
+    def paths_changed_since(self, commit: str) -> list[str] | None:
+        """The paths whose entries differ between `commit` and this source's commit; None when
+        git cannot compare them (`commit` is not in this clone)."""
+        try:
+            return self.repo.paths_changed(commit, self.commit)
+        except GitError:
+            return None
 
     def read_many(self, paths: Sequence[str], *, max_bytes: int) -> Mapping[str, ReadResult]:
         unique = list(dict.fromkeys(paths))

@@ -8,7 +8,6 @@ was found, what was expected and how to fix it.
 from __future__ import annotations
 
 import datetime
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -157,6 +156,8 @@ def _unknown(
 
 def _closest(key: str, names: frozenset[str]) -> str | None:
     """The known name the user most likely meant (case-insensitive), if any is close."""
+    import difflib  # here: only an unknown key needs it
+
     folded = {name.casefold(): name for name in names}
     matches = difflib.get_close_matches(key.casefold(), sorted(folded), n=1, cutoff=0.6)
     return folded[matches[0]] if matches else None

@@ -70,8 +70,9 @@ class GlobWalk:
         return any(rule.may_contain(parts) for rule in self._rules)
 
     def opens(self, directory: str, enter: EnterRule | None) -> bool:
-        """Whether a walk opens `directory`: it may hold a match and the caller wants it."""
-        return self.may_contain(directory) and (enter is None or enter(directory))
+        """Whether a walk opens `directory`: the caller wants it (asked first: a caller's rule
+        is a few set lookups, the globs are patterns) and it may hold a match."""
+        return (enter is None or enter(directory)) and self.may_contain(directory)
 
     def filter(self, paths: Iterable[str], enter: EnterRule | None = None) -> list[str]:
         """What a walk finds, computed from a full listing instead (same order as `paths`).

@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-import pickle
 import select
 import signal
 import sys
@@ -158,6 +157,8 @@ def _fork(
 ) -> Callable[[], list[Result] | None]:
     """Run `work` in a child process; the returned function waits for its result (None when
     the child failed or missed the `time.monotonic()` deadline)."""
+    import pickle  # here, before forking: only a batch large enough for workers needs it
+
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: compute, send, and leave without running any cleanup of ours

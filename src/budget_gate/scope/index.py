@@ -7,10 +7,9 @@ Records are keyed by their IDs, never by where they live (§3), so rules ask the
 
 from __future__ import annotations
 
-import difflib
 import operator
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar, overload
 
 from budget_gate.models.artifacts import Artifacts, PlanOutline, Sourced
@@ -47,9 +46,10 @@ class PlanTable:
     Built from every plan's outline (`PlanOutline`): a pull request reads most plans only in
     outline (from the plan cache) and in full only those whose slices it puts in scope; a slice
     entry is made from its plan in full, when asked for. With 20,000 slices this pass is a good
-    part of a pull request's cost, and one run needs it several times for the same plans (scope
-    is computed while reading, then when judging), so the last table is kept and reused while
-    the plans are the very same (frozen) records.
+    part of a pull request's cost, and one run needs it several times (scope is computed while
+    reading, then when judging), so the last table is kept and reused while the plans are the
+    very same (frozen) records; when only more plans were read in full since, the outline part
+    (IDs, owners, slices) is reused and only the full plans are new.
     """
 
     plans: tuple[Sourced[Plan], ...]
@@ -62,9 +62,12 @@ class PlanTable:
     known: frozenset[SliceRef]
     """Every slice any plan declares (a duplicate plan's too)."""
     slices: Sequence[tuple[SliceRef, Sequence[str]]]
-    """Every slice of every plan with its `paths` globs, in plan order."""
+    """Every slice of every plan with its `paths` globs, in plan order (one list object for
+    every table of the same outlines, so what is derived from it can be kept by identity)."""
     from_plans: bool
     """Whether the outlines were made from `plans` (every plan was read in full)."""
+    owners: Mapping[SliceRef, tuple[str, int]] = field(repr=False, compare=False)
+    """The plan file and position of each owned slice."""
 
     @classmethod
     def of(
@@ -74,7 +77,10 @@ class PlanTable:
         last = _last_table[0] if _last_table else None
         if last is not None and last._is_for(plans, outlines):
             return last
-        table = cls._build(plans, outlines)
+        if last is not None and last._has_outlines(outlines):
+            table = last._with_plans(plans)
+        else:
+            table = cls._build(plans, outlines)
         _last_table[:] = [table]
         return table
 
@@ -105,6 +111,15 @@ class PlanTable:
             known=frozenset(ref for ref, _ in slices),
             slices=slices,
             from_plans=from_plans,
+            owners=owned,
+        )
+
+    def _with_plans(self, plans: Sequence[Sourced[Plan]]) -> PlanTable:
+        """This table's outline part with other plans in full."""
+        return replace(
+            self,
+            plans=tuple(plans),
+            slices_by_ref=_SliceEntries(self.owners, {plan.path: plan for plan in plans}),
         )
 
     def _is_for(
@@ -115,6 +130,10 @@ class PlanTable:
         if outlines is None:  # outlined from its plans, which are the same
             return self.from_plans
         return not self.from_plans and _same(outlines, self.outlines)
+
+    def _has_outlines(self, outlines: Sequence[PlanOutline] | None) -> bool:
+        """Whether `outlines` are this table's own (read from the cache, not made from plans)."""
+        return outlines is not None and not self.from_plans and _same(outlines, self.outlines)
 
 
 _last_table: list[PlanTable] = []
@@ -134,7 +153,7 @@ class _SliceEntries(Mapping[SliceRef, SliceEntry]):
     __slots__ = ("_entries", "_owners", "_plans")
 
     def __init__(
-        self, owners: dict[SliceRef, tuple[str, int]], plans: Mapping[str, Sourced[Plan]]
+        self, owners: Mapping[SliceRef, tuple[str, int]], plans: Mapping[str, Sourced[Plan]]
     ) -> None:
         self._owners = owners
         self._plans = plans
@@ -267,6 +286,8 @@ class RecordIndex:
 
 def did_you_mean(word: str, candidates: Collection[str]) -> str | None:
     """The closest known ID, ignoring case, when one is close enough to be a typo."""
+    import difflib  # here: only a finding about an unknown ID needs it
+
     by_lower = {candidate.lower(): candidate for candidate in candidates}
     close = difflib.get_close_matches(word.lower(), by_lower, n=1, cutoff=0.6)
     return by_lower[close[0]] if close else None

@@ -189,13 +189,13 @@ def _changed_records(
 
 
 GlobsByPrefix = Mapping[str, Sequence[tuple[SliceRef, str]]]
-_last_globs: list[tuple[PlanTable, GlobsByPrefix]] = []
+_last_globs: list[tuple[object, GlobsByPrefix]] = []
 
 
 def _globs_by_prefix(table: PlanTable) -> GlobsByPrefix:
-    """Every slice's `paths` globs filed by literal prefix; kept while the plans are the same,
-    since one run computes scope several times."""
-    if _last_globs and _last_globs[0][0] is table:
+    """Every slice's `paths` globs filed by literal prefix; kept while the slices are the same
+    (`PlanTable.slices`), since one run computes scope several times."""
+    if _last_globs and _last_globs[0][0] is table.slices:
         return _last_globs[0][1]
     by_prefix: dict[str, list[tuple[SliceRef, str]]] = defaultdict(list)
     for ref, paths in table.slices:
@@ -204,7 +204,7 @@ def _globs_by_prefix(table: PlanTable) -> GlobsByPrefix:
                 by_prefix[_literal_prefix(glob)].append((ref, glob))
             except GlobError:
                 continue  # an unusable glob owns nothing; the plan's validation says why
-    _last_globs[:] = [(table, by_prefix)]
+    _last_globs[:] = [(table.slices, by_prefix)]
     return by_prefix
 
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from budget_gate.cost.pricing import GenaiPrices
 from budget_gate.errors import ConfigError, GateError
 from budget_gate.git.repo import GitRepo
 from budget_gate.git.runner import GitError
@@ -29,9 +28,8 @@ from budget_gate.load.worktree import WorktreeSource
 from budget_gate.models.config import DEFAULT_CONFIG_PATH, GateConfig, Mode
 from budget_gate.models.findings import Finding, Severity
 from budget_gate.scope.change import Change, ScopeKind
+from budget_gate.workspace.caches import cache_directory, open_prices, save_prices
 
-CACHE_DIRECTORY = "budget-gate"
-"""The plan cache's directory inside the git directory (`.git/budget-gate`) by default."""
 AUDIT_NOTE = (
     "Audit scope: no base was given (or no git history), so every slice in the repository was "
     "checked. Pass --base to check only what a change touches."
@@ -52,10 +50,10 @@ class CheckRequest:
     change: Change | None = None
     """A change already listed elsewhere (the GitHub API, when the clone lacks the history);
     artifacts are then read from `head` when the clone has it, else from the working tree."""
-    plan_cache: bool = True
-    """Keep plans' outlines between pull request checks (`load/plan_cache.py`)."""
+    caches: bool = True
+    """Keep plans' outlines and computed prices between checks (`caches.py`)."""
     cache_dir: Path | None = None
-    """Where the plan cache lives; None: `budget-gate/` in the repository's git directory."""
+    """Where the caches live; None: `budget-gate/` in the repository's git directory."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,14 +167,20 @@ class CheckOutcome:
 
 def run_check(request: CheckRequest, *, now: datetime) -> CheckOutcome:
     workspace = open_workspace(request)
+    directory = (
+        cache_directory(request.repo, workspace.source, chosen=request.cache_dir)
+        if request.caches
+        else None
+    )
     artifacts = load_artifacts(
         workspace.source,
         config=workspace.config,
         change=workspace.change,
         base_source=workspace.base_source,
-        plan_cache=_plan_cache(request, workspace),
+        plan_cache=_plan_cache(workspace, directory),
     )
     artifacts.findings.extend(workspace.config_findings)
+    prices = open_prices(directory)
     with bulk_allocation():
         report = judge(
             change=workspace.change,
@@ -185,8 +189,9 @@ def run_check(request: CheckRequest, *, now: datetime) -> CheckOutcome:
             budgets=effective_phase_budgets(workspace.config.phase_budgets),
             labels=request.labels,
             now=now,
-            prices=GenaiPrices(),
+            prices=prices,
         )
+    save_prices(directory, prices)
     return CheckOutcome(
         report=report,
         config=workspace.config,
@@ -200,15 +205,13 @@ def run_check(request: CheckRequest, *, now: datetime) -> CheckOutcome:
     )
 
 
-def _plan_cache(request: CheckRequest, workspace: Workspace) -> PlanCache | None:
+def _plan_cache(workspace: Workspace, directory: Path | None) -> PlanCache | None:
     """The plan cache for a pull request read from a commit (blob ids come free with it); a
     working tree would have to be read in full to know its blob ids, so it goes without."""
-    source = workspace.source
-    if not request.plan_cache or workspace.change.kind is not ScopeKind.PULL_REQUEST:
+    if directory is None or workspace.change.kind is not ScopeKind.PULL_REQUEST:
         return None
-    if not isinstance(source, GitTreeSource):
+    if not isinstance(workspace.source, GitTreeSource):
         return None
-    directory = request.cache_dir or source.repo.git_dir() / CACHE_DIRECTORY
     return PlanCache.open(directory, config=workspace.config)
 
 

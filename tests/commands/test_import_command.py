@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from agent_output import FIXTURES
-from budget_gate.commands.writing import FileExistsProblem, write_new_file
+from budget_gate.writing import FileExistsProblem, write_new_file
 from e2e_support import Cli
 
 PLAN = """\

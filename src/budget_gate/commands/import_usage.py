@@ -15,7 +15,6 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from budget_gate.commands.writing import write_new_file
 from budget_gate.cost.pricing import GenaiPrices
 from budget_gate.errors import GateError
 from budget_gate.importers.assemble import (
@@ -32,6 +31,7 @@ from budget_gate.importers.report_file import check_loads, render_report
 from budget_gate.models.common import ID_PATTERN
 from budget_gate.models.usage import CostSource, RunStatus
 from budget_gate.render.escape import inert
+from budget_gate.writing import write_new_file
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 STDIN = "-"

@@ -10,10 +10,7 @@ add the record by hand. Writes are atomic (a temporary file renamed over the old
 
 from __future__ import annotations
 
-import os
 import re
-import stat
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
@@ -30,6 +27,7 @@ from budget_gate.load.records import ArtifactKind, load_artifact
 from budget_gate.models.artifacts import Artifacts, Sourced
 from budget_gate.models.findings import Severity
 from budget_gate.render.escape import yaml_scalar
+from budget_gate.writing import replace_file
 
 _Loader: Any = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 _BOM = "\ufeff"
@@ -300,30 +298,11 @@ def edit_records_file(
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one rename, so a reader never sees half a file."""
+    """Replace `path` with `data` in one rename, so a reader never sees half a file; the file
+    keeps its permissions."""
     if path.is_symlink():
         raise EditError(f"{path} is a symbolic link; write only to regular files")
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mask = os.umask(0)
-        os.umask(mask)
-        mode = 0o666 & ~mask
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
+        replace_file(path, data)
     except OSError as error:
         raise EditError(f"cannot write {path}: {error.strerror}") from error
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        Path(temporary).chmod(mode)
-        Path(temporary).replace(path)
-    except OSError as error:
-        raise EditError(f"cannot write {path}: {error.strerror}") from error
-    finally:
-        Path(temporary).unlink(missing_ok=True)

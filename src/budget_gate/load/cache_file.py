@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import orjson
+
+from budget_gate.writing import replace_file
 
 
 def encode(body: object, *, format_number: int, key: str) -> bytes:
@@ -57,21 +57,7 @@ def read(path: Path, *, format_number: int, key: str) -> object | None:
 
 def save(path: Path, data: bytes) -> None:
     """Write `data` to `path` (creating its directory) atomically; a failure leaves no cache."""
+    # Readable by all: the Action's container writes as root, actions/cache reads as the
+    # runner's user. The contents are derived from files everyone can read.
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, data)
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write beside the target and rename over it: a reader sees the old file or the new one."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".cache-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        # Readable by all: the Action's container writes as root, actions/cache reads as the
-        # runner's user. The contents are derived from files everyone can read.
-        Path(temporary).chmod(0o644)
-        Path(temporary).replace(target)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        replace_file(path, data, mode=0o644, durable=False)

@@ -8,9 +8,7 @@ model (`load_summary`), so what we write is what every reader of the format acce
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -22,6 +20,7 @@ from budget_gate.judge.report import utc_stamp
 from budget_gate.load.validate import read_mapping, validate_record
 from budget_gate.models.findings import Finding
 from budget_gate.models.summary import VarianceSummary
+from budget_gate.writing import replace_file
 
 _BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -114,17 +113,9 @@ def write_summary(summary: VarianceSummary, path: Path, *, markdown: str) -> Sum
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Readers see the old file or the new one, never half of one (temp file, then rename)."""
+    """Readers see the old file or the new one, never half of one; readable by all (the Action's
+    container writes as root, later steps read as the runner's user)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-            Path(temporary).chmod(0o644)
-            Path(temporary).replace(path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        replace_file(path, text.encode("utf-8"), mode=0o644)
     except OSError as error:
         raise GateError(f"cannot write {path}: {error.strerror or error}") from error
